@@ -1,0 +1,50 @@
+import type {Command} from '@oclif/core'
+
+import {GroverError, OutputClosed} from './errors.js'
+import {Sink} from './io/output.js'
+import {Interrupted} from './pipeline/predict.js'
+
+/**
+ * What every data-writing command shares: open stdout or -o FILE, turn Ctrl-C/SIGTERM into a clean
+ * stop (complete records kept, exit 130/143), map GroverError to its exit code without a stack trace,
+ * end quietly when the reader of stdout goes away (`| head`).
+ */
+export async function runCommand(
+  cmd: Command,
+  output: string | undefined,
+  body: (sink: Sink, signal: AbortSignal, log: (msg: string) => void) => Promise<void>,
+): Promise<void> {
+  const log = (msg: string) => process.stderr.write(msg + '\n')
+  const controller = new AbortController()
+  let signalExit = 0
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalExit) process.exit(signalExit) // second Ctrl-C: stop now
+    signalExit = sig === 'SIGINT' ? 130 : 143
+    controller.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  // `| head`: stdout's reader is gone; stop quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0)
+  })
+  let sink: Sink | undefined
+  try {
+    sink = output ? await Sink.file(output) : Sink.stdout()
+    await body(sink, controller.signal, log)
+    await sink.close()
+  } catch (error) {
+    if (error instanceof OutputClosed) process.exit(0)
+    if (error instanceof Interrupted) {
+      const partial = await sink?.abort(true)
+      log(`grover: interrupted; complete records so far are kept${partial ? ` in ${partial}` : ''}.`)
+      process.exit(signalExit || 130)
+    }
+    await sink?.abort(false)
+    if (error instanceof GroverError) cmd.error(error.message, {exit: error.exit})
+    throw error
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}

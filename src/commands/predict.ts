@@ -1,0 +1,80 @@
+import {Args, Command, Flags} from '@oclif/core'
+
+import {runCommand} from '../cli.js'
+import {FORMATS, type Format} from '../io/records.js'
+import {type StrandMode, predict, summaryLine} from '../pipeline/predict.js'
+
+export default class Predict extends Command {
+  static override summary = 'Scan a genome with a classifier model and write scored windows as BED, bedGraph or TSV.'
+
+  static override description = `Tiles each region of the FASTA into windows (--window bp every --stride bp; the last window of a
+sequence ends at its end, and a sequence shorter than a window is scored whole), scores both strands
+with the model and writes one record per window: by default BED6 of the predicted sites (windows
+whose probability is at least the model's threshold), 0-based half-open, in FASTA-index order.
+
+Input: plain FASTA (a missing .fai is built next to it, as samtools faidx does) or bgzip FASTA with
+.fai and .gzi. Soft-masked bases are upper-cased; windows mostly made of N are skipped and counted.
+Region strings are 1-based inclusive like samtools (chr1:1001-2000); BED files are 0-based.
+Progress goes to stderr (only on a terminal); data goes to stdout or -o FILE.`
+
+  static override examples = [
+    {description: 'Predicted CTCF sites on the bundled 1 Mb of human chr22', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa > sites.bed'},
+    {description: 'One region, merged into peaks with bedtools', command: '<%= config.bin %> <%= command.id %> genome.fa --model ctcf --region chr21:33000001-34000000 | bedtools merge -i - -d 100'},
+    {description: 'Every window as a bedGraph track', command: '<%= config.bin %> <%= command.id %> genome.fa --format bedgraph --stride 1000 -o ctcf.bedGraph'},
+    {description: 'All scores with per-strand columns, regions from a BED file', command: '<%= config.bin %> <%= command.id %> genome.fa --regions peaks.bed --format tsv --threshold 0'},
+  ]
+
+  static override args = {
+    fasta: Args.string({description: 'genome FASTA (plain or bgzip; indexed, or plain and indexable)', required: true}),
+  }
+
+  static override flags = {
+    model: Flags.string({char: 'm', description: 'model bundle: a shipped name (ctcf) or a bundle folder', default: 'ctcf'}),
+    region: Flags.string({char: 'r', description: 'region to scan, 1-based inclusive: chr, chr:start-end, {name:with:colons}:start-end (repeatable)', multiple: true}),
+    regions: Flags.string({description: 'BED file of regions to scan (0-based)'}),
+    window: Flags.integer({char: 'w', description: 'window length in bp [default: the model\'s]'}),
+    stride: Flags.integer({char: 's', description: 'distance between window starts in bp, at most --window [default: the model\'s]'}),
+    strand: Flags.string({description: 'strands to score: both (mean of the two; BED strand = the higher), + or -', options: ['both', '+', '-'], default: 'both'}),
+    format: Flags.string({char: 'f', description: 'output format', options: FORMATS, default: 'bed'}),
+    threshold: Flags.string({char: 't', description: 'keep windows scoring at least P [default: the model\'s threshold for bed, 0 (all) for bedgraph/tsv]'}),
+    merge: Flags.boolean({description: 'join overlapping or touching kept windows into one record with the maximum score', default: false}),
+    output: Flags.string({char: 'o', description: 'write to FILE (via a temporary file renamed on success) instead of stdout'}),
+    'batch-size': Flags.integer({char: 'b', description: 'windows per model call', default: 16}),
+    device: Flags.string({description: 'where the model runs', options: ['auto', 'cpu'], default: 'auto'}),
+    threads: Flags.integer({description: 'CPU threads for the model [default: all cores]'}),
+    'max-n': Flags.string({description: 'skip windows with more than this fraction of N bases', default: '0.5'}),
+    quiet: Flags.boolean({char: 'q', description: 'no progress bar and no summary on stderr', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Predict)
+    const num = (name: string, v: string | undefined): number | undefined => {
+      if (v === undefined) return undefined
+      const x = Number(v)
+      if (v.trim() === '' || !Number.isFinite(x)) this.error(`--${name} must be a number, got "${v}".`, {exit: 2})
+      return x
+    }
+    await runCommand(this, flags.output, async (sink, signal, log) => {
+      const summary = await predict({
+        fasta: args.fasta,
+        model: flags.model,
+        regions: flags.region,
+        regionsFile: flags.regions,
+        window: flags.window,
+        stride: flags.stride,
+        strand: flags.strand as StrandMode,
+        format: flags.format as Format,
+        threshold: num('threshold', flags.threshold),
+        merge: flags.merge,
+        batchSize: flags['batch-size'],
+        device: flags.device as 'auto' | 'cpu',
+        threads: flags.threads,
+        maxN: num('max-n', flags['max-n'])!,
+        progress: !flags.quiet && process.stderr.isTTY === true,
+        signal,
+        log,
+      }, sink)
+      if (!flags.quiet) log(summaryLine(summary))
+    })
+  }
+}

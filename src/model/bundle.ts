@@ -1,0 +1,139 @@
+import {readdir, readFile, stat} from 'node:fs/promises'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {GroverError} from '../errors.js'
+import {Tokenizer} from '../tokenizers/tokenizer.js'
+
+export type Task = 'classification' | 'masked-lm' | 'embedding'
+const TASKS: Task[] = ['classification', 'masked-lm', 'embedding']
+
+/** grover.json: what a bundle is and how to run it. Windows and strides are in bp. */
+export interface BundleMeta {
+  format?: number
+  name: string
+  task: Task
+  description?: string
+  /** false for fixtures with random weights */
+  trained?: boolean
+  labels?: string[]
+  positive_label?: string
+  /** decision threshold on the positive label's probability, chosen on validation data */
+  threshold?: number
+  window: number
+  stride: number
+  max_tokens: number
+  tokenizer: {kind: string; file: string}
+  onnx: {file: string; opset?: number; precision?: string}
+  architecture?: {vocab_size?: number; max_position_embeddings?: number; [k: string]: unknown}
+  provenance?: unknown
+  license?: string
+  metrics?: unknown
+  baseline?: unknown
+}
+
+/** A model bundle folder: model.onnx + tokenizer.json + grover.json, validated against each other. */
+export interface Bundle {
+  dir: string
+  meta: BundleMeta
+  tokenizer: Tokenizer
+  modelPath: string
+  /** index of the positive label among the classifier's outputs */
+  positiveIndex: number
+}
+
+/** The models/ folder shipped with grover. */
+export function shippedModelsDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models')
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+export async function shippedModelNames(): Promise<string[]> {
+  try {
+    const names = await readdir(shippedModelsDir())
+    const out: string[] = []
+    for (const n of names) if (await isDir(join(shippedModelsDir(), n))) out.push(n)
+    return out.sort()
+  } catch {
+    return []
+  }
+}
+
+function need(cond: boolean, where: string, what: string): asserts cond {
+  if (!cond) throw new GroverError(`${where}: ${what}`)
+}
+
+function validate(meta: Record<string, unknown>, where: string): BundleMeta {
+  const posInt = (k: string) => need(Number.isInteger(meta[k]) && (meta[k] as number) > 0, where, `"${k}" must be a positive whole number (bp), got ${JSON.stringify(meta[k])}.`)
+  need(typeof meta.name === 'string' && meta.name !== '', where, '"name" is missing.')
+  need(TASKS.includes(meta.task as Task), where, `"task" must be one of ${TASKS.join(', ')}, got ${JSON.stringify(meta.task)}.`)
+  posInt('window')
+  posInt('stride')
+  posInt('max_tokens')
+  const tok = meta.tokenizer as BundleMeta['tokenizer'] | undefined
+  need(typeof tok === 'object' && tok !== null && typeof tok.file === 'string', where, '"tokenizer" must be {"kind": "bpe", "file": "tokenizer.json"}.')
+  need(tok.kind === 'bpe', where, `tokenizer kind "${tok.kind}" is not supported yet (supported: bpe).`)
+  const onnx = meta.onnx as BundleMeta['onnx'] | undefined
+  need(typeof onnx === 'object' && onnx !== null && typeof onnx.file === 'string', where, '"onnx" must be {"file": "model.onnx", ...}.')
+  if (meta.task === 'classification') {
+    const labels = meta.labels as unknown
+    need(Array.isArray(labels) && labels.length >= 2 && labels.every((l) => typeof l === 'string'), where, 'a classification bundle needs "labels": a list of at least two label names, in the order of the model\'s outputs.')
+    need(typeof meta.positive_label === 'string' && labels.includes(meta.positive_label), where, `"positive_label" must be one of the labels (${labels.join(', ')}), got ${JSON.stringify(meta.positive_label)}.`)
+    need(typeof meta.threshold === 'number' && meta.threshold >= 0 && meta.threshold <= 1, where, `"threshold" must be a probability in [0, 1], got ${JSON.stringify(meta.threshold)}.`)
+  }
+  return meta as unknown as BundleMeta
+}
+
+/**
+ * Load a bundle by folder path or by the name of a bundle shipped in models/. Checks grover.json,
+ * that the files exist, and that the tokenizer fits the model's vocabulary and positions.
+ */
+export async function loadBundle(spec: string): Promise<Bundle> {
+  let dir: string
+  if (await isDir(spec)) dir = resolve(spec)
+  else if (/^[\w.-]+$/.test(spec) && (await isDir(join(shippedModelsDir(), spec)))) dir = join(shippedModelsDir(), spec)
+  else {
+    const names = await shippedModelNames()
+    throw new GroverError(`model "${spec}" is neither a bundle folder nor a shipped model. Shipped models: ${names.join(', ') || '(none)'}. A bundle folder holds model.onnx, tokenizer.json and grover.json.`)
+  }
+  const metaPath = join(dir, 'grover.json')
+  let raw: string
+  try {
+    raw = await readFile(metaPath, 'utf8')
+  } catch {
+    throw new GroverError(`${dir} is not a grover bundle: grover.json is missing. A bundle folder holds model.onnx, tokenizer.json and grover.json (see scripts/export_hf.py).`)
+  }
+  let parsed: Record<string, unknown>
+  try {
+    parsed = JSON.parse(raw) as Record<string, unknown>
+  } catch (error) {
+    throw new GroverError(`${metaPath} is not valid JSON (${(error as Error).message}).`)
+  }
+  const meta = validate(parsed, metaPath)
+  const modelPath = join(dir, meta.onnx.file)
+  try {
+    await stat(modelPath)
+  } catch {
+    throw new GroverError(`${metaPath} names model file ${meta.onnx.file}, but ${modelPath} does not exist.`)
+  }
+  const tokenizer = await Tokenizer.fromFile(join(dir, meta.tokenizer.file))
+  const arch = meta.architecture
+  if (arch?.vocab_size !== undefined && tokenizer.vocabSize > arch.vocab_size) {
+    throw new GroverError(`${dir}: the tokenizer has ${tokenizer.vocabSize} ids but the model's vocabulary has ${arch.vocab_size}: they do not belong together. Re-export the bundle with its own tokenizer.json.`)
+  }
+  if (arch?.max_position_embeddings !== undefined && meta.max_tokens > arch.max_position_embeddings) {
+    throw new GroverError(`${metaPath}: max_tokens ${meta.max_tokens} exceeds the model's ${arch.max_position_embeddings} positions.`)
+  }
+  for (const t of ['[PAD]']) {
+    if (tokenizer.tokenToId(t) === undefined) throw new GroverError(`${dir}: the tokenizer has no ${t} token, needed to pad batches.`)
+  }
+  const positiveIndex = meta.task === 'classification' ? meta.labels!.indexOf(meta.positive_label!) : -1
+  return {dir, meta, tokenizer, modelPath, positiveIndex}
+}

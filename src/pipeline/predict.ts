@@ -1,0 +1,222 @@
+import {countAmbiguous, reverseComplement} from '../dna.js'
+import {GroverError} from '../errors.js'
+import {Fasta} from '../io/fasta.js'
+import {type Format, RecordFormatter, type ScoredWindow, WindowMerger} from '../io/records.js'
+import {type Region, selectRegions} from '../io/regions.js'
+import type {Sink} from '../io/output.js'
+import {type Bundle, loadBundle} from '../model/bundle.js'
+import {type Device, ModelSession, padBatch} from '../model/session.js'
+import {Progress} from './progress.js'
+import {checkWindowing, countWindows, type Window, windowsOf} from './windows.js'
+
+export type StrandMode = 'both' | '+' | '-'
+
+export interface PredictOptions {
+  fasta: string
+  model: string
+  regions?: string[]
+  regionsFile?: string
+  window?: number
+  stride?: number
+  strand: StrandMode
+  format: Format
+  threshold?: number
+  merge: boolean
+  batchSize: number
+  device: Device
+  threads?: number
+  /** skip windows with more than this fraction of N (or other non-ACGT) bases */
+  maxN: number
+  progress: boolean
+  signal?: AbortSignal
+  log: (msg: string) => void
+}
+
+export interface PredictSummary {
+  windows: number
+  scored: number
+  kept: number
+  skippedN: number
+  skippedLong: number
+  records: number
+  bp: number
+  seconds: number
+}
+
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted')
+  }
+}
+
+interface Pending {
+  windows: Window[]
+  rows: number[][]
+  /** rows per window: 1 or 2 (both strands) */
+  per: number
+  bpDone: number
+}
+
+/** Softmax of one row of logits (numerically stable). */
+export function softmax(logits: Float32Array, offset: number, n: number): number[] {
+  let max = -Infinity
+  for (let i = 0; i < n; i++) max = Math.max(max, logits[offset + i]!)
+  const e: number[] = []
+  let sum = 0
+  for (let i = 0; i < n; i++) {
+    const v = Math.exp(logits[offset + i]! - max)
+    e.push(v)
+    sum += v
+  }
+  return e.map((v) => v / sum)
+}
+
+/** Combine per-strand label probabilities of one window into its record. */
+export function scoreWindow(w: Region, strands: Array<{strand: '+' | '-'; probs: number[]}>, positive: number): ScoredWindow {
+  const plus = strands.find((s) => s.strand === '+')?.probs
+  const minus = strands.find((s) => s.strand === '-')?.probs
+  const n = strands[0]!.probs.length
+  const probs = Array.from({length: n}, (_, i) => strands.reduce((a, s) => a + s.probs[i]!, 0) / strands.length)
+  const p = plus?.[positive]
+  const m = minus?.[positive]
+  const strand = p === undefined ? '-' : m === undefined || p >= m ? '+' : '-'
+  return {chrom: w.chrom, start: w.start, end: w.end, score: probs[positive]!, strand, plus: p, minus: m, probs}
+}
+
+/**
+ * grover predict: regions → windows → tokens (both strands) → padded batches → ONNX session →
+ * probabilities → records → sink. One batch is prepared while the previous one runs; output stays in
+ * genomic order and memory does not grow with the genome.
+ */
+export async function predict(opts: PredictOptions, sink: Sink): Promise<PredictSummary> {
+  const fasta = await Fasta.open(opts.fasta, {log: opts.log})
+  const regions = await selectRegions(fasta.index, opts.regions, opts.regionsFile)
+  const bundle = await loadBundle(opts.model)
+  if (bundle.meta.task !== 'classification') {
+    throw new GroverError(`model "${bundle.meta.name}" is a ${bundle.meta.task} bundle; predict needs a classification bundle (e.g. --model ctcf). Masked-LM and embedding bundles are for grover fill / embed.`)
+  }
+  const window = opts.window ?? bundle.meta.window
+  const stride = opts.stride ?? Math.min(bundle.meta.stride, window)
+  checkWindowing(window, stride, opts.window || opts.stride ? 'options' : `${bundle.dir}/grover.json`)
+  if (!(opts.maxN >= 0 && opts.maxN <= 1)) throw new GroverError(`--max-n must be a fraction between 0 and 1, got ${opts.maxN}.`)
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new GroverError(`--batch-size must be a positive whole number, got ${opts.batchSize}.`)
+  const threshold = opts.threshold ?? (opts.format === 'bed' ? bundle.meta.threshold! : 0)
+  if (!(threshold >= 0 && threshold <= 1)) throw new GroverError(`--threshold must be a probability between 0 and 1, got ${threshold}.`)
+
+  if (bundle.meta.trained === false) opts.log(`warning: model "${bundle.meta.name}" has random, untrained weights (a test fixture): its scores mean nothing.`)
+
+  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads})
+  try {
+    return await run(opts, bundle, fasta, regions, session, window, stride, threshold, sink)
+  } finally {
+    await session.release()
+  }
+}
+
+async function run(
+  opts: PredictOptions, bundle: Bundle, fasta: Fasta, regions: Region[], session: ModelSession,
+  window: number, stride: number, threshold: number, sink: Sink,
+): Promise<PredictSummary> {
+  const tok = bundle.tokenizer
+  const padId = tok.tokenToId('[PAD]')!
+  const labels = bundle.meta.labels!
+  const maxTokens = bundle.meta.max_tokens
+  const totalBp = regions.reduce((a, r) => a + r.end - r.start, 0)
+  const strands: Array<'+' | '-'> = opts.strand === 'both' ? ['+', '-'] : [opts.strand]
+  const formatter = new RecordFormatter(opts.format, bundle.meta.name, labels)
+  const merger = opts.merge ? new WindowMerger() : undefined
+  const progress = new Progress(totalBp, opts.progress)
+  const s: PredictSummary = {windows: 0, scored: 0, kept: 0, skippedN: 0, skippedLong: 0, records: 0, bp: totalBp, seconds: 0}
+  let checkedOutput = false
+
+  const emit = async (r: ScoredWindow | undefined) => {
+    if (!r) return
+    await sink.writeLine(formatter.line(r))
+    s.records++
+  }
+
+  async function* batches(): AsyncGenerator<Pending> {
+    let cur: Pending = {windows: [], rows: [], per: strands.length, bpDone: 0}
+    let doneBefore = 0
+    let regionIdx = 0
+    for await (const w of windowsOf(fasta, regions, window, stride)) {
+      while (regions[regionIdx]!.chrom !== w.chrom || w.end > regions[regionIdx]!.end || w.start < regions[regionIdx]!.start) {
+        doneBefore += regions[regionIdx]!.end - regions[regionIdx]!.start
+        regionIdx++
+      }
+      s.windows++
+      if (opts.signal?.aborted) throw new Interrupted()
+      const bpDone = doneBefore + (w.end - regions[regionIdx]!.start)
+      if (countAmbiguous(w.seq) > opts.maxN * w.seq.length) {
+        s.skippedN++
+        continue
+      }
+      const rows = strands.map((st) => tok.encodeIds(st === '+' ? w.seq : reverseComplement(w.seq)))
+      if (rows.some((r) => r.length > maxTokens)) {
+        s.skippedLong++
+        continue
+      }
+      cur.windows.push(w)
+      cur.rows.push(...rows)
+      cur.bpDone = bpDone
+      if (cur.windows.length >= opts.batchSize) {
+        yield cur
+        cur = {windows: [], rows: [], per: strands.length, bpDone: 0}
+      }
+    }
+    if (cur.windows.length > 0) yield cur
+  }
+
+  const finish = async (b: Pending, out: {data: Float32Array; dims: readonly number[]}) => {
+    if (!checkedOutput) {
+      if (out.dims.length !== 2 || out.dims[1] !== labels.length) {
+        throw new GroverError(`${bundle.modelPath}: output "${session.outputName}" has shape [${out.dims.join(', ')}], but grover.json declares ${labels.length} labels (${labels.join(', ')}): expected [batch, ${labels.length}]. Fix "labels" or re-export the model.`)
+      }
+      checkedOutput = true
+    }
+    const n = labels.length
+    for (let i = 0; i < b.windows.length; i++) {
+      const per = strands.map((strand, k) => ({strand, probs: softmax(out.data, (i * b.per + k) * n, n)}))
+      const r = scoreWindow(b.windows[i]!, per, bundle.positiveIndex)
+      s.scored++
+      if (r.score < threshold) continue
+      s.kept++
+      await emit(merger ? merger.push(r) : r)
+    }
+    progress.update(b.bpDone, s.windows)
+  }
+
+  try {
+    const header = formatter.header()
+    if (header) await sink.writeLine(header)
+    let inflight: {b: Pending; p: Promise<{data: Float32Array; dims: readonly number[]}>} | undefined
+    for await (const b of batches()) {
+      // The next batch was read and tokenized while the previous one ran.
+      if (inflight) await finish(inflight.b, await inflight.p)
+      inflight = undefined
+      if (opts.signal?.aborted) throw new Interrupted()
+      const p = session.run(padBatch(b.rows, padId))
+      p.catch(() => {}) // awaited below; this only stops an unhandled-rejection warning if reading fails first
+      inflight = {b, p}
+    }
+    if (inflight) {
+      const last = inflight
+      inflight = undefined
+      await finish(last.b, await last.p)
+    }
+    if (merger) await emit(merger.flush())
+    await sink.flush()
+  } finally {
+    progress.stop()
+    s.seconds = progress.seconds
+  }
+  return s
+}
+
+export function summaryLine(s: PredictSummary): string {
+  const n = (x: number) => x.toLocaleString('en-US')
+  const skipped = s.skippedN + s.skippedLong
+  const why = skipped > 0 ? ` (${[s.skippedN ? `${n(s.skippedN)} mostly N` : '', s.skippedLong ? `${n(s.skippedLong)} over the model's token limit` : ''].filter(Boolean).join(', ')})` : ''
+  const rate = s.seconds > 0 ? s.scored / s.seconds : 0
+  return `grover predict: ${n(s.scored)} windows scored, ${n(skipped)} skipped${why}, ${n(s.records)} records written; ${n(s.bp)} bp in ${s.seconds.toFixed(1)} s (${rate.toFixed(1)} windows/s)`
+}

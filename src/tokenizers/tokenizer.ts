@@ -1,0 +1,209 @@
+import {readFile} from 'node:fs/promises'
+
+import {GroverError} from '../errors.js'
+import {BpeModel, type BpeModelJson} from './bpe.js'
+import {buildNormalizer, type Normalizer} from './normalizers.js'
+import {buildPostProcessor, type PostProcessor} from './postprocessors.js'
+import {buildPreTokenizer, type Piece, type PreTokenizer} from './pretokenizers.js'
+
+interface AddedTokenJson {
+  id: number
+  content: string
+  special?: boolean
+  normalized?: boolean
+  lstrip?: boolean
+  rstrip?: boolean
+  single_word?: boolean
+}
+
+/** What `encode` returns: ids as the model is fed, their token strings and [start, end) character offsets. */
+export interface Encoding {
+  ids: number[]
+  tokens: string[]
+  /** Character offsets into the input, [start, end); special tokens added by the post-processor get [0, 0]. */
+  offsets: Array<[number, number]>
+}
+
+type Segment = Piece & {added?: number}
+
+const WORD = /[\p{L}\p{N}\p{M}\p{Pc}]/u
+
+/**
+ * A Hugging Face tokenizer.json pipeline: added/special tokens split out first, then
+ * normalizer → pre-tokenizer → BPE model → post-processor, each built by a small factory from the
+ * component's `type`. Anything grover does not implement is refused with an error naming it.
+ * tokenizer.json `truncation` and `padding` are not applied: grover windows and pads itself.
+ */
+export class Tokenizer {
+  readonly model: BpeModel
+  private readonly normalizer: Normalizer | undefined
+  private readonly preTokenizer: PreTokenizer | undefined
+  private readonly post: PostProcessor
+  private readonly added: AddedTokenJson[]
+  private readonly addedById = new Map<number, string>()
+  private readonly addedFirstChars: Set<string>
+
+  constructor(json: Record<string, unknown>, readonly source = 'tokenizer.json') {
+    const model = json.model as {type?: string} | undefined
+    if (!model || typeof model !== 'object') throw new GroverError(`${source}: no "model" object; is this a Hugging Face tokenizer.json?`)
+    if (model.type !== 'BPE') {
+      throw new GroverError(`${source}: tokenizer model "${model.type ?? '(none)'}" is not supported yet (grover reads BPE, as GROVER and DNABERT-2 use).`)
+    }
+    try {
+      this.model = new BpeModel(model as BpeModelJson)
+      this.normalizer = buildNormalizer(json.normalizer as never)
+      this.preTokenizer = buildPreTokenizer(json.pre_tokenizer as never)
+      this.post = buildPostProcessor(json.post_processor as never)
+    } catch (error) {
+      if (error instanceof GroverError) throw new GroverError(error.message.replace(/^tokenizer\.json/, source))
+      throw error
+    }
+    this.added = ((json.added_tokens as AddedTokenJson[] | undefined) ?? []).slice().sort((a, b) => b.content.length - a.content.length)
+    for (const t of this.added) this.addedById.set(t.id, t.content)
+    this.addedFirstChars = new Set(this.added.map((t) => t.content[0] ?? ''))
+  }
+
+  static async fromFile(path: string): Promise<Tokenizer> {
+    let text: string
+    try {
+      text = await readFile(path, 'utf8')
+    } catch (error) {
+      throw new GroverError(`cannot read tokenizer ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`)
+    }
+    let json: Record<string, unknown>
+    try {
+      json = JSON.parse(text) as Record<string, unknown>
+    } catch (error) {
+      throw new GroverError(`${path} is not valid JSON (${(error as Error).message}).`)
+    }
+    return new Tokenizer(json, path)
+  }
+
+  /** Number of ids (largest id + 1), counting added tokens. */
+  get vocabSize(): number {
+    let max = this.model.idToToken.length - 1
+    for (const id of this.addedById.keys()) max = Math.max(max, id)
+    return max + 1
+  }
+
+  tokenToId(token: string): number | undefined {
+    for (const t of this.added) if (t.content === token) return t.id
+    return this.model.vocab.get(token)
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.addedById.get(id) ?? this.model.idToToken[id]
+  }
+
+  /** Ids of the tokens the post-processor adds around a sequence (e.g. [CLS] … [SEP]). */
+  get specialCounts(): {before: number; after: number} {
+    return {before: this.post.before.length, after: this.post.after.length}
+  }
+
+  /** Split out added tokens found in `text` (leftmost, longest first), as HF's AddedVocabulary does. */
+  private splitAdded(piece: Piece, normalizedPass: boolean): Segment[] {
+    const candidates = this.added.filter((t) => (t.normalized ?? !t.special) === normalizedPass)
+    if (candidates.length === 0) return [piece]
+    const {text, offset} = piece
+    let fast = true
+    for (const c of this.addedFirstChars) if (c && text.includes(c)) fast = false
+    if (fast) return [piece]
+    const out: Segment[] = []
+    let i = 0
+    let from = 0
+    while (i < text.length) {
+      let hit: AddedTokenJson | undefined
+      for (const t of candidates) {
+        if (!text.startsWith(t.content, i)) continue
+        if (t.single_word) {
+          const before = i > 0 ? text[i - 1]! : ''
+          const after = text[i + t.content.length] ?? ''
+          if ((before && WORD.test(before)) || (after && WORD.test(after))) continue
+        }
+        hit = t
+        break
+      }
+      if (!hit) {
+        i++
+        continue
+      }
+      let a = i
+      let b = i + hit.content.length
+      if (hit.lstrip) while (a > from && /\s/.test(text[a - 1]!)) a--
+      if (hit.rstrip) while (b < text.length && /\s/.test(text[b]!)) b++
+      if (a > from) out.push({text: text.slice(from, a), offset: offset + from})
+      out.push({text: text.slice(a, b), offset: offset + a, added: hit.id})
+      i = from = b
+    }
+    if (from < text.length) out.push({text: text.slice(from), offset: offset + from})
+    return out
+  }
+
+  /** Encode text into ids, tokens and offsets. */
+  encode(text: string, addSpecialTokens = true): Encoding {
+    const ids: number[] = []
+    const offs: number[] = []
+    const tokens: string[] = []
+    const offsets: Array<[number, number]> = []
+    const pushSpecial = (list: PostProcessor['before']) => {
+      for (const s of list) {
+        ids.push(s.id)
+        tokens.push(s.token)
+        offsets.push([0, 0])
+      }
+    }
+    if (addSpecialTokens) pushSpecial(this.post.before)
+    for (const seg of this.splitAdded({text, offset: 0}, false)) {
+      if (seg.added !== undefined) {
+        ids.push(seg.added)
+        tokens.push(this.addedById.get(seg.added)!)
+        offsets.push([seg.offset, seg.offset + seg.text.length])
+        continue
+      }
+      const norm = this.normalizer ? this.normalizer(seg.text) : seg.text
+      for (const sub of this.splitAdded({text: norm, offset: seg.offset}, true)) {
+        if (sub.added !== undefined) {
+          ids.push(sub.added)
+          tokens.push(this.addedById.get(sub.added)!)
+          offsets.push([sub.offset, sub.offset + sub.text.length])
+          continue
+        }
+        const words = this.preTokenizer ? this.preTokenizer(sub) : [sub]
+        for (const w of words) {
+          const start = ids.length
+          offs.length = 0
+          this.model.encodeWord(w.text, ids, offs, w.offset)
+          for (let k = start, o = 0; k < ids.length; k++, o += 2) {
+            tokens.push(this.model.idToToken[ids[k]!] ?? '')
+            offsets.push([offs[o]!, offs[o + 1]!])
+          }
+        }
+      }
+    }
+    if (addSpecialTokens) pushSpecial(this.post.after)
+    return {ids, tokens, offsets}
+  }
+
+  /** Ids only (the hot path of predict): no token strings or offsets are built. */
+  encodeIds(text: string, addSpecialTokens = true): number[] {
+    const ids: number[] = []
+    if (addSpecialTokens) for (const s of this.post.before) ids.push(s.id)
+    for (const seg of this.splitAdded({text, offset: 0}, false)) {
+      if (seg.added !== undefined) {
+        ids.push(seg.added)
+        continue
+      }
+      const norm = this.normalizer ? this.normalizer(seg.text) : seg.text
+      for (const sub of this.splitAdded({text: norm, offset: seg.offset}, true)) {
+        if (sub.added !== undefined) {
+          ids.push(sub.added)
+          continue
+        }
+        const words = this.preTokenizer ? this.preTokenizer(sub) : [sub]
+        for (const w of words) this.model.encodeWord(w.text, ids)
+      }
+    }
+    if (addSpecialTokens) for (const s of this.post.after) ids.push(s.id)
+    return ids
+  }
+}

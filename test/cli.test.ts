@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict'
+import {cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, it} from 'node:test'
+
+import {bash, GENOME, genomeSeq, grover, TINY, tmp} from './helpers/util.js'
+
+const REGION = 'chr22_20M:1-30000'
+const base = ['predict', GENOME, '--model', TINY, '-q']
+
+describe('grover --help', () => {
+  it('lists the commands', async () => {
+    const r = await grover(['--help'])
+    assert.equal(r.code, 0)
+    assert.match(r.stdout, /predict\s+Scan a genome/)
+  })
+  it('predict --help shows flags and real examples', async () => {
+    const r = await grover(['predict', '--help'])
+    assert.equal(r.code, 0)
+    for (const s of ['--model', '--region', '--regions', '--window', '--stride', '--strand', '--format', '--threshold', '--merge', '--output', '--batch-size', 'EXAMPLES', '1-based inclusive']) assert.ok(r.stdout.includes(s), s)
+  })
+  it('cold --help does not load onnxruntime', async () => {
+    const r = await bash(`NODE_DEBUG=module node bin/run.js predict --help 2>&1 >/dev/null | grep -c onnxruntime || true`)
+    assert.equal(r.stdout.trim(), '0')
+  })
+})
+
+describe('grover predict', () => {
+  it('streams BED6 to stdout: sorted, in bounds, scores in [0, 1], summary on stderr', async () => {
+    const r = await grover(['predict', GENOME, '--model', TINY, '--region', REGION, '--threshold', '0'])
+    assert.equal(r.code, 0, r.stderr)
+    const lines = r.stdout.trim().split('\n')
+    assert.equal(lines.length, 59) // 30 kb, window 1000, stride 500: 59 windows
+    for (const l of lines) {
+      const [chrom, s, e, name, score, strand] = l.split('\t')
+      assert.equal(chrom, 'chr22_20M')
+      assert.ok(Number(s) >= 0 && Number(e) <= 30000 && Number(e) - Number(s) === 1000)
+      assert.equal(name, 'tiny-ctcf')
+      assert.ok(Number(score) >= 0 && Number(score) <= 1)
+      assert.match(strand!, /^[+-]$/)
+    }
+    assert.match(r.stderr, /59 windows scored, 0 skipped, 59 records written; 30,000 bp/)
+    assert.match(r.stderr, /untrained/)
+  })
+
+  it('the default BED keeps only windows at or above the model threshold; --threshold 0 keeps all', async () => {
+    const all = await grover([...base, '--region', REGION, '--format', 'tsv'])
+    const bed = await grover([...base, '--region', REGION])
+    const rows = all.stdout.trim().split('\n').slice(1).map((l) => l.split('\t'))
+    const expected = rows.filter((f) => Number(f[3]) >= 0.5).map((f) => `${f[0]}\t${f[1]}\t${f[2]}\ttiny-ctcf\t${f[3]}\t${f[4]}`)
+    assert.deepEqual(bed.stdout.trim() === '' ? [] : bed.stdout.trim().split('\n'), expected)
+    assert.equal(rows.length, 59)
+  })
+
+  it('TSV has a header with every score column, bedGraph has four columns', async () => {
+    const tsv = await grover([...base, '--region', REGION, '--format', 'tsv'])
+    assert.equal(tsv.stdout.split('\n')[0], 'chrom\tstart\tend\tscore\tstrand\tscore_plus\tscore_minus\tprob_unbound\tprob_bound')
+    const bg = await grover([...base, '--region', REGION, '--format', 'bedgraph'])
+    const lines = bg.stdout.trim().split('\n')
+    assert.equal(lines.length, 59)
+    assert.ok(lines.every((l) => l.split('\t').length === 4))
+  })
+
+  it('--strand + and - score one strand each; both is their mean', async () => {
+    const get = async (strand: string) => (await grover([...base, '--region', 'chr22_20M:1-5000', '--format', 'tsv', '--strand', strand])).stdout.trim().split('\n').slice(1).map((l) => l.split('\t'))
+    const [both, plus, minus] = await Promise.all([get('both'), get('+'), get('-')])
+    for (let i = 0; i < both.length; i++) {
+      assert.equal(plus[i]![6], 'NA')
+      assert.equal(minus[i]![5], 'NA')
+      assert.equal(plus[i]![4], '+')
+      assert.equal(minus[i]![4], '-')
+      const mean = (Number(plus[i]![3]) + Number(minus[i]![3])) / 2
+      assert.ok(Math.abs(Number(both[i]![3]) - mean) <= 1e-4 + 1e-9, `window ${i}`)
+    }
+  })
+
+  it('scores do not depend on the batch size', async () => {
+    const a = await grover([...base, '--region', REGION, '--format', 'bedgraph', '--batch-size', '1'])
+    const b = await grover([...base, '--region', REGION, '--format', 'bedgraph', '--batch-size', '7'])
+    assert.equal(a.stdout, b.stdout)
+  })
+
+  it('-o writes the same bytes as stdout, through a temporary file', async () => {
+    const d = tmp()
+    const out = join(d, 'sites.bed')
+    const r = await grover([...base, '--region', REGION, '--threshold', '0', '-o', out])
+    assert.equal(r.code, 0, r.stderr)
+    const stdout = await grover([...base, '--region', REGION, '--threshold', '0'])
+    assert.equal(readFileSync(out, 'utf8'), stdout.stdout)
+    assert.deepEqual(readdirSync(d), ['sites.bed'])
+  })
+
+  it('| head -1 ends quietly with exit 0', async () => {
+    const r = await bash(`set -o pipefail; node bin/run.js predict ${GENOME} --model ${TINY} --threshold 0 | head -1`)
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout.trim().split('\n').length, 1)
+    assert.doesNotMatch(r.stderr, /EPIPE|Error/)
+  })
+
+  it('skips and counts mostly-N windows, scores the last window of a sequence and short sequences whole', async () => {
+    const d = tmp()
+    const f = join(d, 'short.fa')
+    const real = genomeSeq()
+    writeFileSync(f, `>s1\n${real.slice(0, 320)}\n>s2\n${'N'.repeat(1500)}${real.slice(1000, 1800)}\n`)
+    const r = await grover(['predict', f, '--model', TINY, '--threshold', '0', '--format', 'bedgraph'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.split('\t').slice(0, 3).join(' ')), ['s1 0 320', 's2 1300 2300'])
+    // s2:1000-2000 is half N: not "mostly N", but its 500 single-N tokens put it over the 512-token limit
+    assert.match(r.stderr, /2 windows scored, 3 skipped \(2 mostly N, 1 over the model's token limit\)/)
+    assert.ok(existsSync(f + '.fai'))
+  })
+
+  it('--regions BED, and --merge joins overlapping windows like bedtools merge', async () => {
+    const d = tmp()
+    const bed = join(d, 'r.bed')
+    writeFileSync(bed, 'chr22_20M\t10000\t20000\nchr22_20M\t0\t5000\n')
+    const merged = await grover([...base, '--regions', bed, '--threshold', '0', '--merge'])
+    assert.equal(merged.stdout.trim(), `chr22_20M\t0\t5000\ttiny-ctcf\t${maxScore(await grover([...base, '--region', 'chr22_20M:1-5000', '--format', 'bedgraph']))}\t${merged.stdout.split('\t')[5]!.split('\n')[0]}\nchr22_20M\t10000\t20000\ttiny-ctcf\t${maxScore(await grover([...base, '--region', 'chr22_20M:10001-20000', '--format', 'bedgraph']))}\t${merged.stdout.trim().split('\n')[1]!.split('\t')[5]}`)
+  })
+})
+
+function maxScore(r: {stdout: string}): string {
+  return r.stdout.trim().split('\n').map((l) => l.split('\t')[3]!).reduce((a, b) => (Number(b) > Number(a) ? b : a))
+}
+
+describe('BED output works with bedtools', () => {
+  it('bedtools sort changes nothing; merge and intersect accept it', async () => {
+    const d = tmp()
+    const out = join(d, 'all.bed')
+    const two = join(d, 'two.bed')
+    writeFileSync(two, 'chr22_20M\t0\t1000\nchr22_20M\t40000\t41000\n')
+    await grover([...base, '--regions', two, '--region', 'chr22_20M:20001-30000', '--threshold', '0', '-o', out])
+    const sorted = await bash(`bedtools sort -i ${out} | cmp - ${out}`)
+    assert.equal(sorted.code, 0, sorted.stdout + sorted.stderr)
+    const merged = await bash(`bedtools merge -i ${out} -d 100 -c 5 -o max`)
+    assert.equal(merged.code, 0, merged.stderr)
+    assert.deepEqual(merged.stdout.trim().split('\n').map((l) => l.split('\t').slice(0, 3).join(' ')), ['chr22_20M 0 1000', 'chr22_20M 20000 30000', 'chr22_20M 40000 41000'])
+    const inter = await bash(`bedtools intersect -a ${out} -b ${two} -u | wc -l`)
+    assert.equal(inter.code, 0)
+    assert.equal(inter.stdout.trim(), '2')
+  })
+})
+
+describe('grover predict: bad inputs fail clearly, non-zero, with no output file', () => {
+  const d = tmp()
+  const out = join(d, 'out.bed')
+  const badBundle = join(d, 'bad-bundle')
+  cpSync(TINY, badBundle, {recursive: true})
+  const meta = JSON.parse(readFileSync(join(TINY, 'grover.json'), 'utf8'))
+  writeFileSync(join(badBundle, 'grover.json'), JSON.stringify({...meta, positive_label: 'maybe'}))
+  const noMeta = join(d, 'no-meta')
+  cpSync(TINY, noMeta, {recursive: true})
+  rmSync(join(noMeta, 'grover.json'))
+  const corrupt = join(d, 'corrupt')
+  cpSync(TINY, corrupt, {recursive: true})
+  writeFileSync(join(corrupt, 'model.onnx'), readFileSync(join(TINY, 'model.onnx')).subarray(0, 5000))
+  const wrongLabels = join(d, 'wrong-labels')
+  cpSync(TINY, wrongLabels, {recursive: true})
+  writeFileSync(join(wrongLabels, 'grover.json'), JSON.stringify({...meta, labels: ['a', 'b', 'bound']}))
+  const gzNoGzi = join(d, 'g.fa.gz')
+  const cases: Array<[string, string[], RegExp, () => Promise<void>]> = [
+    ['missing FASTA', ['predict', join(d, 'nope.fa'), '--model', TINY], /FASTA file not found: .*nope\.fa/, async () => {}],
+    ['bgzip FASTA without its index', ['predict', gzNoGzi, '--model', TINY], /needs its index files; missing: .*\.fai, .*\.gzi\. Create them with: samtools faidx/, async () => void (await bash(`head -c 50000 ${GENOME} | bgzip -c > ${gzNoGzi}`))],
+    ['unknown chromosome', [...base, '--region', 'chr22:1-1000'], /sequence "chr22" is not in the FASTA index\. Valid names: chr22_20M/, async () => {}],
+    ['bad region string', [...base, '--region', 'chr22_20M:10-x'], /"10-x" is not start-end/, async () => {}],
+    ['region past the end', [...base, '--region', 'chr22_20M:1-2000000'], /past the end of chr22_20M \(length 1000000\)/, async () => {}],
+    ['unknown model name', ['predict', GENOME, '--model', 'nosuchmodel'], /model "nosuchmodel" is neither a bundle folder nor a shipped model/, async () => {}],
+    ['bundle without grover.json', ['predict', GENOME, '--model', noMeta], /grover\.json is missing/, async () => {}],
+    ['bundle with a positive label not among its labels', ['predict', GENOME, '--model', badBundle], /"positive_label" must be one of the labels \(unbound, bound\)/, async () => {}],
+    ['truncated ONNX model', ['predict', GENOME, '--model', corrupt, '--region', 'chr22_20M:1-2000'], /could not be loaded by ONNX Runtime.*re-export/, async () => {}],
+    ['labels that do not match the model output', ['predict', GENOME, '--model', wrongLabels, '--region', 'chr22_20M:1-2000'], /has shape \[\d+, 2\], but grover\.json declares 3 labels/, async () => {}],
+    ['stride larger than window', [...base, '--window', '100', '--stride', '200'], /stride 200 is larger than window 100/, async () => {}],
+    ['threshold out of range', [...base, '--threshold', '1.5'], /--threshold must be a probability between 0 and 1/, async () => {}],
+    ['unwritable output folder', [...base, '-o', '/nonexistent/dir/out.bed'], /cannot write output file \/nonexistent\/dir\/out\.bed: ENOENT/, async () => {}],
+  ]
+  for (const [what, args, re, setup] of cases) {
+    it(what, async () => {
+      await setup()
+      const r = await grover([...args, ...(args.includes('-o') ? [] : ['-o', out])])
+      assert.notEqual(r.code, 0)
+      assert.match(r.stderr.replace(/\s*\n\s*›\s*/g, ' '), re)
+      assert.doesNotMatch(r.stderr, /at .*\.js:\d+/) // no stack trace
+      assert.ok(!existsSync(out), 'no output file left')
+      assert.deepEqual(readdirSync(d).filter((f) => f.startsWith('out.bed')), [])
+    })
+  }
+})

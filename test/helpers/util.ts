@@ -1,0 +1,65 @@
+import {execFile, spawn} from 'node:child_process'
+import {mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const GENOME = join(ROOT, 'data', 'chr22_20M.fa')
+export const TINY = join(ROOT, 'test', 'fixtures', 'tiny-ctcf')
+export const BIN = join(ROOT, 'bin', 'run.js')
+
+export function tmp(prefix = 'grover-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Run a command to completion, capturing output (never throws on a non-zero exit). */
+export function sh(cmd: string, args: string[], opts: {input?: string; cwd?: string; env?: NodeJS.ProcessEnv} = {}): Promise<RunResult> {
+  return new Promise((resolvePromise) => {
+    const child = execFile(cmd, args, {cwd: opts.cwd ?? ROOT, env: {...process.env, ...opts.env}, maxBuffer: 1 << 28, encoding: 'utf8'}, (error, stdout, stderr) => {
+      const code = error ? (typeof (error as {code?: unknown}).code === 'number' ? (error as unknown as {code: number}).code : 1) : 0
+      resolvePromise({code, stdout, stderr})
+    })
+    if (opts.input !== undefined) child.stdin!.end(opts.input)
+  })
+}
+
+/** Run the built grover binary as a user would. */
+export function grover(args: string[], opts: {cwd?: string} = {}): Promise<RunResult> {
+  return sh(process.execPath, [BIN, ...args], opts)
+}
+
+/** Run a shell pipeline (bash -o pipefail off: we look at each exit code ourselves). */
+export function bash(script: string): Promise<RunResult> {
+  return new Promise((resolvePromise) => {
+    const child = spawn('bash', ['-c', script], {cwd: ROOT})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', (code) => resolvePromise({code: code ?? 1, stdout, stderr}))
+  })
+}
+
+/** The whole bundled chr22 slice as one upper-case string. */
+export function genomeSeq(): string {
+  return readFileSync(GENOME, 'utf8').split('\n').slice(1).join('').toUpperCase()
+}
+
+/** Deterministic pseudo-random numbers (mulberry32) so tests are repeatable. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import {RecordFormatter, type ScoredWindow, WindowMerger} from '../src/io/records.js'
+import {padBatch} from '../src/model/session.js'
+import {scoreWindow, softmax} from '../src/pipeline/predict.js'
+
+const rec = (start: number, end: number, score: number, chrom = 'chr1'): ScoredWindow =>
+  ({chrom, start, end, score, strand: '+', plus: score, minus: undefined, probs: [1 - score, score]})
+
+describe('padBatch', () => {
+  it('pads every row to the longest with the pad id and masks the padding', () => {
+    const b = padBatch([[2, 10, 3], [2, 3], [2, 11, 12, 3]], 0)
+    assert.equal(b.rows, 3)
+    assert.equal(b.tokens, 4)
+    assert.deepEqual([...b.ids].map(Number), [2, 10, 3, 0, 2, 3, 0, 0, 2, 11, 12, 3])
+    assert.deepEqual([...b.mask].map(Number), [1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1])
+  })
+  it('uses the given pad id', () => {
+    assert.deepEqual([...padBatch([[5], [5, 6]], 7).ids].map(Number), [5, 7, 5, 6])
+  })
+})
+
+describe('softmax and scoreWindow', () => {
+  it('softmax is stable for large logits and sums to 1', () => {
+    const p = softmax(new Float32Array([1000, 1001, 5, 6]), 0, 2)
+    assert.ok(Math.abs(p[0]! + p[1]! - 1) < 1e-12)
+    assert.ok(Math.abs(p[1]! - 1 / (1 + Math.exp(-1))) < 1e-9)
+    assert.deepEqual(softmax(new Float32Array([1000, 1001, 0, 0]), 2, 2), [0.5, 0.5])
+  })
+  it('averages the strands and reports the higher one', () => {
+    const w = {chrom: 'c', start: 0, end: 10}
+    const r = scoreWindow(w, [{strand: '+', probs: [0.8, 0.2]}, {strand: '-', probs: [0.4, 0.6]}], 1)
+    assert.ok(Math.abs(r.score - 0.4) < 1e-12)
+    assert.equal(r.strand, '-')
+    assert.equal(r.plus, 0.2)
+    assert.equal(r.minus, 0.6)
+    assert.ok(Math.abs(r.probs[0]! - 0.6) < 1e-12)
+    const one = scoreWindow(w, [{strand: '-', probs: [0.3, 0.7]}], 1)
+    assert.deepEqual([one.score, one.strand, one.plus, one.minus], [0.7, '-', undefined, 0.7])
+  })
+})
+
+describe('RecordFormatter', () => {
+  const r: ScoredWindow = {chrom: 'chr1', start: 99, end: 1099, score: 0.87654, strand: '-', plus: 0.8, minus: 0.95308, probs: [0.12346, 0.87654]}
+  it('writes BED6 with a probability score', () => {
+    assert.equal(new RecordFormatter('bed', 'ctcf', ['unbound', 'bound']).line(r), 'chr1\t99\t1099\tctcf\t0.8765\t-')
+  })
+  it('writes bedGraph', () => {
+    assert.equal(new RecordFormatter('bedgraph', 'ctcf', ['unbound', 'bound']).line(r), 'chr1\t99\t1099\t0.8765')
+  })
+  it('writes TSV with a header naming every column, NA for a strand not scored', () => {
+    const f = new RecordFormatter('tsv', 'ctcf', ['unbound', 'bound'])
+    assert.equal(f.header(), 'chrom\tstart\tend\tscore\tstrand\tscore_plus\tscore_minus\tprob_unbound\tprob_bound')
+    assert.equal(f.line({...r, minus: undefined}), 'chr1\t99\t1099\t0.8765\t-\t0.8000\tNA\t0.1235\t0.8765')
+    assert.equal(new RecordFormatter('bed', 'x', ['a', 'b']).header(), undefined)
+  })
+})
+
+describe('WindowMerger', () => {
+  it('joins overlapping and touching windows, keeping the maximum score', () => {
+    const m = new WindowMerger()
+    const out = [rec(0, 10, 0.6), rec(5, 15, 0.9), rec(15, 25, 0.7), rec(30, 40, 0.8), rec(0, 10, 0.5, 'chr2')].map((x) => m.push(x))
+    out.push(m.flush())
+    const got = out.filter((x) => x !== undefined).map((x) => [x.chrom, x.start, x.end, x.score])
+    assert.deepEqual(got, [['chr1', 0, 25, 0.9], ['chr1', 30, 40, 0.8], ['chr2', 0, 10, 0.5]])
+  })
+})

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict'
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, it} from 'node:test'
+
+import {Tokenizer as HfTokenizer} from 'tokenizers'
+
+import {GroverError} from '../src/errors.js'
+import {Tokenizer} from '../src/tokenizers/tokenizer.js'
+import {genomeSeq, ROOT, rng, tmp} from './helpers/util.js'
+
+const DIR = join(ROOT, 'test', 'fixtures', 'tokenizers')
+const FIXTURES = [...readdirSync(DIR).filter((f) => f.endsWith('.json')).map((f) => join(DIR, f)), join(ROOT, 'test', 'fixtures', 'tiny-ctcf', 'tokenizer.json')]
+
+/**
+ * 110 kb of the real chr22 slice across the edge of its 100-kb N block (positions 450,000-560,000),
+ * upper-cased as the model sees it, cut into windows of several sizes.
+ */
+function realWindows(): string[] {
+  const seq = genomeSeq().slice(450_000, 560_000)
+  assert.ok(seq.includes('N') && /[ACGT]/.test(seq))
+  const out: string[] = []
+  for (const size of [100, 512, 1000, 2000, 5000]) {
+    for (let i = 0; i + size <= seq.length; i += size) out.push(seq.slice(i, i + size))
+  }
+  return out
+}
+
+/** Odd inputs: specials in the text, lower case, spaces, IUPAC codes, non-DNA characters, empty. */
+function oddInputs(): string[] {
+  const r = rng(3)
+  const alphabet = 'ACGTACGTACGTNacgtnRYSW [MASK][CLS]-.'
+  const out = ['', 'A', 'N', 'NNNN', '[MASK]', 'ACGT[MASK]ACGT', '[CLS]ACG[SEP]', 'ACGT ACGT', '  ACGT  ', 'acgtACGT', 'ACGTX', 'A-C.G']
+  for (let k = 0; k < 300; k++) out.push(Array.from({length: 1 + Math.floor(r() * 80)}, () => alphabet[Math.floor(r() * alphabet.length)]).join(''))
+  return out
+}
+
+describe('BPE tokenizer: ids identical to Hugging Face tokenizers (Rust)', () => {
+  const windows = realWindows()
+  const odd = oddInputs()
+  for (const file of FIXTURES) {
+    it(`${file.slice(ROOT.length + 1)}: ${windows.length} real windows (110 kb incl. N) and ${odd.length} odd inputs`, async () => {
+      const hf = HfTokenizer.fromFile(file)
+      const ours = await Tokenizer.fromFile(file)
+      let tokens = 0
+      for (const text of [...windows, ...odd]) {
+        const ref = await hf.encode(text)
+        const got = ours.encode(text)
+        assert.deepEqual(got.ids, ref.getIds(), `ids differ for ${JSON.stringify(text.slice(0, 60))}`)
+        assert.deepEqual(got.tokens, ref.getTokens(), `tokens differ for ${JSON.stringify(text.slice(0, 60))}`)
+        assert.deepEqual(ours.encodeIds(text), got.ids)
+        tokens += got.ids.length
+      }
+      assert.ok(tokens > 20_000)
+    })
+  }
+
+  it('offsets point at the bases each token covers', async () => {
+    const file = join(DIR, 'grover600.json')
+    const ours = await Tokenizer.fromFile(file)
+    const hf = HfTokenizer.fromFile(file)
+    const text = genomeSeq().slice(10_000, 11_000)
+    const got = ours.encode(text)
+    const ref = await hf.encode(text)
+    assert.deepEqual(got.offsets, ref.getOffsets())
+    for (let i = 1; i < got.ids.length - 1; i++) assert.equal(text.slice(...got.offsets[i]!), got.tokens[i])
+  })
+})
+
+describe('tokenizer.json components grover refuses', () => {
+  const base = () => JSON.parse(readFileSync(join(DIR, 'grover600.json'), 'utf8')) as Record<string, any>
+  const cases: Array<[string, (j: Record<string, any>) => void, RegExp]> = [
+    ['a WordPiece model', (j) => (j.model.type = 'WordPiece'), /tokenizer model "WordPiece" is not supported/],
+    ['an NFKC normalizer', (j) => (j.normalizer = {type: 'NFKC'}), /normalizer "NFKC" is not supported/],
+    ['a ByteLevel pre-tokenizer', (j) => (j.pre_tokenizer = {type: 'ByteLevel'}), /pre-tokenizer "ByteLevel" is not supported/],
+    ['a RobertaProcessing post-processor', (j) => (j.post_processor = {type: 'RobertaProcessing'}), /post-processor "RobertaProcessing" is not supported/],
+    ['byte fallback', (j) => (j.model.byte_fallback = true), /byte_fallback is not supported/],
+    ['a merge of unknown tokens', (j) => j.model.merges.push(['ZZ', 'Q']), /merge 600 \(ZZ \+ Q\) uses a token missing/],
+    ['an unknown unk token', (j) => (j.model.unk_token = '<unk>'), /unk_token "<unk>" is not in the vocabulary/],
+  ]
+  for (const [what, edit, re] of cases) {
+    it(`refuses ${what}, naming the file and component`, async () => {
+      const j = base()
+      edit(j)
+      const f = join(tmp(), 'tokenizer.json')
+      writeFileSync(f, JSON.stringify(j))
+      await assert.rejects(Tokenizer.fromFile(f), (e: unknown) => e instanceof GroverError && re.test(e.message) && e.message.includes(f))
+    })
+  }
+  it('refuses a file that is not JSON', async () => {
+    const f = join(tmp(), 'tokenizer.json')
+    writeFileSync(f, '{not json')
+    await assert.rejects(Tokenizer.fromFile(f), /is not valid JSON/)
+  })
+})
