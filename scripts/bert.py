@@ -271,7 +271,9 @@ OUTPUT_NAMES = {"classification": "logits", "masked-lm": "logits", "embedding": 
 
 def export_onnx(model, task, path, opset=14, seq_len=16):
     model.eval()
-    wrapped = _Export(model, task)
+    # A new module is in training mode, and torch.onnx.export restores that mode after tracing, which
+    # would switch dropout back on in `model`: put the wrapper in eval mode too.
+    wrapped = _Export(model, task).eval()
     ids = torch.randint(5, model.config.vocab_size, (2, seq_len), dtype=torch.long)
     mask = torch.ones_like(ids)
     mask[1, seq_len // 2:] = 0

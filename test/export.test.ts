@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict'
+import {existsSync, readFileSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, it} from 'node:test'
+
+import {GENOME, grover, ROOT, sh, tmp} from './helpers/util.js'
+
+/**
+ * scripts/export_hf.py on checkpoints written in exactly the Hugging Face layout with random weights
+ * (scripts/make_hf_checkpoint.py). Needs Debian's /usr/bin/python3 with python3-torch and python3-onnx
+ * (.ci/run installs them). GROVER_TEST_FULL=1 adds the full GROVER configuration (12 × 768, slow).
+ */
+const PY = '/usr/bin/python3'
+const hasTorch = (await sh(PY, ['-c', 'import torch, onnx'])).code === 0
+const skip = hasTorch ? false : process.env.CI ? false : 'python3-torch / python3-onnx not installed (apt-get install python3-torch python3-onnx)'
+const script = (name: string) => join(ROOT, 'scripts', name)
+
+async function py(args: string[]) {
+  return sh(PY, args, {cwd: join(ROOT, 'scripts')})
+}
+
+describe('scripts/export_hf.py: Hugging Face BERT checkpoint → grover bundle', {skip}, () => {
+  const d = tmp('grover-export-')
+  it('exports a masked-LM checkpoint (safetensors, tied decoder) and checks ONNX against PyTorch ≤ 1e-4', async () => {
+    const ck = join(d, 'mlm-ck')
+    assert.equal((await py([script('make_hf_checkpoint.py'), ck])).code, 0)
+    assert.ok(existsSync(join(ck, 'model.safetensors')) && existsSync(join(ck, 'config.json')) && existsSync(join(ck, 'tokenizer.json')))
+    const r = await py([script('export_hf.py'), ck, join(d, 'mlm')])
+    assert.equal(r.code, 0, r.stderr)
+    const m = /max \|Δ\| = ([0-9.e+-]+) \(tolerance 0\.0001, fp32, output \(3, 40, 610\)\)/.exec(r.stderr)
+    assert.ok(m, r.stderr)
+    assert.ok(Number(m[1]) <= 1e-4)
+    const meta = JSON.parse(readFileSync(join(d, 'mlm', 'grover.json'), 'utf8'))
+    assert.equal(meta.task, 'masked-lm')
+    assert.equal(meta.max_tokens, 512)
+    assert.equal(meta.architecture.num_hidden_layers, 2)
+    assert.match(meta.provenance.weights_sha256, /^[0-9a-f]{64}$/)
+    const p = await grover(['predict', GENOME, '--model', join(d, 'mlm'), '-q'])
+    assert.notEqual(p.code, 0)
+    assert.match(p.stderr, /is a masked-lm bundle; predict needs a classification/)
+  })
+
+  it('exports a fine-tuned classifier (pytorch_model.bin) in fp32 and fp16, and grover predict runs it', async () => {
+    const ck = join(d, 'cls-ck')
+    assert.equal((await py([script('make_hf_checkpoint.py'), ck, '--task', 'classification', '--format', 'bin'])).code, 0)
+    for (const [flag, tol] of [[[], '0.0001'], [['--fp16'], '0.01']] as Array<[string[], string]>) {
+      const out = join(d, `cls${flag.join('')}`)
+      const r = await py([script('export_hf.py'), ck, out, ...flag, '--name', 'my-ctcf', '--threshold', '0.7'])
+      assert.equal(r.code, 0, r.stderr)
+      const m = new RegExp(`max \\|Δ\\| = ([0-9.e+-]+) \\(tolerance ${tol.replace('.', '\\.')}`).exec(r.stderr)
+      assert.ok(m && Number(m[1]) <= Number(tol), r.stderr)
+      const meta = JSON.parse(readFileSync(join(out, 'grover.json'), 'utf8'))
+      assert.deepEqual([meta.name, meta.labels, meta.positive_label, meta.threshold, meta.onnx.precision], ['my-ctcf', ['unbound', 'bound'], 'bound', 0.7, flag.length ? 'fp16' : 'fp32'])
+      const p = await grover(['predict', GENOME, '--model', out, '--region', 'chr22_20M:1-3000', '--format', 'tsv', '-q'])
+      assert.equal(p.code, 0, p.stderr)
+      assert.equal(p.stdout.trim().split('\n').length, 6)
+    }
+  })
+
+  it('refuses a checkpoint without tokenizer.json, and a task the weights cannot serve', async () => {
+    const ck = join(d, 'mlm-ck2')
+    assert.equal((await py([script('make_hf_checkpoint.py'), ck])).code, 0)
+    const wrongTask = await py([script('export_hf.py'), ck, join(d, 'x'), '--task', 'classification'])
+    assert.equal(wrongTask.code, 2)
+    assert.match(wrongTask.stderr, /lacks \d+ parameters the classification model needs/)
+    rmSync(join(ck, 'tokenizer.json'))
+    const noTok = await py([script('export_hf.py'), ck, join(d, 'y')])
+    assert.equal(noTok.code, 2)
+    assert.match(noTok.stderr, /has no tokenizer\.json/)
+  })
+
+  it('full GROVER configuration (12 layers, hidden 768, 12 heads, 3072, 512 positions)', {skip: process.env.GROVER_TEST_FULL ? false : 'set GROVER_TEST_FULL=1'}, async () => {
+    const ck = join(d, 'full-ck')
+    assert.equal((await py([script('make_hf_checkpoint.py'), ck, '--full'])).code, 0)
+    const r = await py([script('export_hf.py'), ck, join(d, 'full')])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, /tolerance 0\.0001, fp32, output \(3, 40, 610\)/)
+    const h = await py([script('export_hf.py'), ck, join(d, 'full16'), '--fp16'])
+    assert.equal(h.code, 0, h.stderr)
+    assert.match(h.stderr, /tolerance 0\.01, fp16, output \(3, 40, 610\)/)
+  })
+})
