@@ -185,3 +185,30 @@ describe('grover predict: bad inputs fail clearly, non-zero, with no output file
     })
   }
 })
+
+describe('progress and interruption', () => {
+  it('draws a progress bar on stderr only when stderr is a terminal', async () => {
+    const d = tmp()
+    const out = join(d, 'o.bed')
+    // `script` gives the command a pseudo-terminal, as an interactive shell would.
+    const tty = await bash(`script -qec "node bin/run.js predict ${GENOME} --model ${TINY} --region chr22_20M:1-60000 -o ${out}" /dev/null`)
+    assert.equal(tty.code, 0, tty.stdout)
+    assert.match(tty.stdout, /\/60000 bp \| \d+ windows \| [\d.]+ windows\/s \| ETA/)
+    const pipe = await grover(['predict', GENOME, '--model', TINY, '--region', 'chr22_20M:1-60000', '-o', out])
+    assert.doesNotMatch(pipe.stderr, /ETA/)
+    assert.match(pipe.stderr, /grover predict: 119 windows scored/)
+  })
+
+  it('Ctrl-C (SIGINT) stops with exit 130, keeps complete records in FILE.partial and no FILE', async () => {
+    const d = tmp()
+    const out = join(d, 'o.bed')
+    const r = await bash(`node bin/run.js predict ${GENOME} --model ${TINY} --threshold 0 --batch-size 2 -o ${out} & pid=$!; sleep 3; kill -INT $pid; wait $pid`)
+    assert.equal(r.code, 130, r.stderr)
+    assert.match(r.stderr, /interrupted; complete records so far are kept in .*o\.bed\.partial/)
+    assert.ok(!existsSync(out))
+    const lines = readFileSync(out + '.partial', 'utf8').split('\n')
+    assert.equal(lines.pop(), '') // ends with a newline: no half-written record
+    assert.ok(lines.length > 0)
+    for (const l of lines) assert.match(l, /^chr22_20M\t\d+\t\d+\ttiny-ctcf\t[01]\.\d{4}\t[+-]$/)
+  })
+})
