@@ -107,6 +107,7 @@ describe('grover predict', () => {
     assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.split('\t').slice(0, 3).join(' ')), ['s1 0 320', 's2 1300 2300'])
     // s2:1000-2000 is half N: not "mostly N", but its 500 single-N tokens put it over the 512-token limit
     assert.match(r.stderr, /2 windows scored, 3 skipped \(2 mostly N, 1 over the model's token limit\)/)
+    assert.match(r.stderr, /note: 1 windows tokenized to more than the model's 512 tokens .* Use a smaller --window/)
     assert.ok(existsSync(f + '.fai'))
   })
 

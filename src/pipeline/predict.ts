@@ -210,6 +210,9 @@ async function run(
     progress.stop()
     s.seconds = progress.seconds
   }
+  if (s.skippedLong > 0) {
+    opts.log(`note: ${s.skippedLong} windows tokenized to more than the model's ${maxTokens} tokens and were not scored (N bases are one token each; long --window values exceed the limit). Use a smaller --window (the model's default: ${bundle.meta.window} bp) to score them.`)
+  }
   return s
 }
 
