@@ -252,7 +252,13 @@ def init_weights(module, std=0.02):
 
 
 class _Export(nn.Module):
-    """What the ONNX graph computes for each grover task."""
+    """What the ONNX graph computes for each grover task.
+
+    classification: logits [B, labels] and last_hidden_state [B, T, H]
+    masked-lm:      logits [B, T, vocab] and last_hidden_state [B, T, H]
+    embedding:      last_hidden_state [B, T, H]
+    The hidden states let `grover embed` use any bundle.
+    """
 
     def __init__(self, model, task):
         super().__init__()
@@ -262,11 +268,12 @@ class _Export(nn.Module):
     def forward(self, input_ids, attention_mask):
         out = self.model(input_ids, attention_mask)
         if self.task == "embedding":
-            return out[0]  # last_hidden_state [B, T, H]
-        return out[0]  # logits: [B, labels] (classification) or [B, T, V] (masked-lm)
+            return out[0]
+        return out[0], out[1]
 
 
-OUTPUT_NAMES = {"classification": "logits", "masked-lm": "logits", "embedding": "last_hidden_state"}
+OUTPUT_NAMES = {"classification": ["logits", "last_hidden_state"], "masked-lm": ["logits", "last_hidden_state"],
+                "embedding": ["last_hidden_state"]}
 
 
 def export_onnx(model, task, path, opset=14, seq_len=16):
@@ -277,10 +284,12 @@ def export_onnx(model, task, path, opset=14, seq_len=16):
     ids = torch.randint(5, model.config.vocab_size, (2, seq_len), dtype=torch.long)
     mask = torch.ones_like(ids)
     mask[1, seq_len // 2:] = 0
-    out_name = OUTPUT_NAMES[task]
+    names = OUTPUT_NAMES[task]
     axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
-            out_name: {0: "batch"} if task == "classification" else {0: "batch", 1: "tokens"}}
+            "last_hidden_state": {0: "batch", 1: "tokens"}}
+    if task != "embedding":
+        axes["logits"] = {0: "batch"} if task == "classification" else {0: "batch", 1: "tokens"}
     with torch.no_grad():
         torch.onnx.export(wrapped, (ids, mask), path, input_names=["input_ids", "attention_mask"],
-                          output_names=[out_name], dynamic_axes=axes, opset_version=opset,
+                          output_names=names, dynamic_axes=axes, opset_version=opset,
                           do_constant_folding=True)

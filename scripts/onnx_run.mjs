@@ -1,6 +1,7 @@
 // Run an ONNX model with onnxruntime-node (the runtime grover uses) on int64 inputs from a JSON file
-// and write the first output as raw little-endian float32, for scripts/export_hf.py's check.
-// Usage: node scripts/onnx_run.mjs MODEL.onnx INPUTS.json OUT.f32
+// and write each output as raw little-endian float32 to OUT.0, OUT.1, ... (for scripts/export_hf.py).
+// Usage: node scripts/onnx_run.mjs MODEL.onnx INPUTS.json OUT
+// Prints one JSON line: [{"name": ..., "dims": [...]}, ...] in output order.
 import {readFileSync, writeFileSync} from 'node:fs'
 import ort from 'onnxruntime-node'
 
@@ -15,7 +16,10 @@ for (const name of session.inputNames) {
   tensors[name] = new ort.Tensor('int64', flat, [rows.length, rows[0].length])
 }
 const result = await session.run(tensors)
-const t = result[session.outputNames[0]]
-writeFileSync(out, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))
-console.log(JSON.stringify({output: session.outputNames[0], dims: t.dims}))
+const info = session.outputNames.map((name, i) => {
+  const t = result[name]
+  writeFileSync(`${out}.${i}`, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))
+  return {name, dims: t.dims}
+})
+console.log(JSON.stringify(info))
 await session.release()

@@ -40,8 +40,12 @@ export class ModelSession {
     private readonly ort: typeof import('onnxruntime-node'),
     private readonly session: InferenceSession,
     readonly provider: string,
-    readonly outputName: string,
   ) {}
+
+  /** The model's output names, in graph order (e.g. logits, last_hidden_state). */
+  get outputNames(): readonly string[] {
+    return this.session.outputNames
+  }
 
   static async open(bundle: Bundle, opts: {device?: Device; threads?: number} = {}): Promise<ModelSession> {
     const ort = await import('onnxruntime-node')
@@ -64,12 +68,17 @@ export class ModelSession {
       await session.release()
       throw new GroverError(`${bundle.modelPath} has no "input_ids" input (inputs: ${names.join(', ')}). Is this a token model exported by scripts/export_hf.py?`)
     }
-    const outputName = session.outputNames[0]!
-    return new ModelSession(ort, session, 'cpu', outputName)
+    return new ModelSession(ort, session, 'cpu')
   }
 
-  /** Run one batch and return the first output as a flat Float32Array plus its dims. */
-  async run(batch: TokenBatch): Promise<{data: Float32Array; dims: readonly number[]}> {
+  /** The output called `name`, or a clear error naming the outputs the model has. */
+  requireOutput(name: string, why: string): string {
+    if (this.session.outputNames.includes(name)) return name
+    throw new GroverError(`the model has no "${name}" output (${why}); its outputs: ${this.session.outputNames.join(', ')}. Re-export the bundle with scripts/export_hf.py.`)
+  }
+
+  /** Run one batch and return output `outputName` as a flat Float32Array plus its dims. */
+  async run(batch: TokenBatch, outputName: string): Promise<{data: Float32Array; dims: readonly number[]}> {
     const shape = [batch.rows, batch.tokens]
     const feeds: Record<string, Tensor> = {}
     for (const n of this.session.inputNames) {
@@ -77,9 +86,9 @@ export class ModelSession {
       else if (n === 'attention_mask') feeds[n] = new this.ort.Tensor('int64', batch.mask, shape)
       else feeds[n] = new this.ort.Tensor('int64', new BigInt64Array(batch.ids.length), shape)
     }
-    const out = await this.session.run(feeds, [this.outputName])
-    const t = out[this.outputName]!
-    if (t.type !== 'float32') throw new GroverError(`model output "${this.outputName}" is ${t.type}, expected float32.`)
+    const out = await this.session.run(feeds, [outputName])
+    const t = out[outputName]!
+    if (t.type !== 'float32') throw new GroverError(`model output "${outputName}" is ${t.type}, expected float32.`)
     return {data: t.data as Float32Array, dims: t.dims}
   }
 

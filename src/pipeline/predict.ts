@@ -121,6 +121,7 @@ async function run(
   const padId = tok.tokenToId('[PAD]')!
   const labels = bundle.meta.labels!
   const maxTokens = bundle.meta.max_tokens
+  const logits = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!
   const totalBp = regions.reduce((a, r) => a + r.end - r.start, 0)
   const strands: Array<'+' | '-'> = opts.strand === 'both' ? ['+', '-'] : [opts.strand]
   const formatter = new RecordFormatter(opts.format, bundle.meta.name, labels)
@@ -170,7 +171,7 @@ async function run(
   const finish = async (b: Pending, out: {data: Float32Array; dims: readonly number[]}) => {
     if (!checkedOutput) {
       if (out.dims.length !== 2 || out.dims[1] !== labels.length) {
-        throw new GroverError(`${bundle.modelPath}: output "${session.outputName}" has shape [${out.dims.join(', ')}], but grover.json declares ${labels.length} labels (${labels.join(', ')}): expected [batch, ${labels.length}]. Fix "labels" or re-export the model.`)
+        throw new GroverError(`${bundle.modelPath}: output "${logits}" has shape [${out.dims.join(', ')}], but grover.json declares ${labels.length} labels (${labels.join(', ')}): expected [batch, ${labels.length}]. Fix "labels" or re-export the model.`)
       }
       checkedOutput = true
     }
@@ -195,7 +196,7 @@ async function run(
       if (inflight) await finish(inflight.b, await inflight.p)
       inflight = undefined
       if (opts.signal?.aborted) throw new Interrupted()
-      const p = session.run(padBatch(b.rows, padId))
+      const p = session.run(padBatch(b.rows, padId), logits)
       p.catch(() => {}) // awaited below; this only stops an unhandled-rejection warning if reading fails first
       inflight = {b, p}
     }
