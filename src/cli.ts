@@ -2,7 +2,7 @@ import type {Command} from '@oclif/core'
 
 import {GroverError, OutputClosed} from './errors.js'
 import {Sink} from './io/output.js'
-import {Interrupted} from './pipeline/predict.js'
+import {Interrupted} from './pipeline/batches.js'
 
 /**
  * What every data-writing command shares: open stdout or -o FILE, turn Ctrl-C/SIGTERM into a clean

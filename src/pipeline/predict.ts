@@ -1,4 +1,3 @@
-import {countAmbiguous, reverseComplement} from '../dna.js'
 import {GroverError} from '../errors.js'
 import {Fasta} from '../io/fasta.js'
 import {type Format, RecordFormatter, type ScoredWindow, WindowMerger} from '../io/records.js'
@@ -7,7 +6,8 @@ import type {Sink} from '../io/output.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
 import {type Device, ModelSession, padBatch} from '../model/session.js'
 import {Progress} from './progress.js'
-import {checkWindowing, countWindows, type Window, windowsOf} from './windows.js'
+import {batchWindows, pipelined, skippedText, type StrandSel, tokenLimitNote, type WindowBatch} from './batches.js'
+import {checkWindowing, windowsOf} from './windows.js'
 
 export type StrandMode = 'both' | '+' | '-'
 
@@ -41,20 +41,6 @@ export interface PredictSummary {
   records: number
   bp: number
   seconds: number
-}
-
-export class Interrupted extends Error {
-  constructor() {
-    super('interrupted')
-  }
-}
-
-interface Pending {
-  windows: Window[]
-  rows: number[][]
-  /** rows per window: 1 or 2 (both strands) */
-  per: number
-  bpDone: number
 }
 
 /** Softmax of one row of logits (numerically stable). */
@@ -123,7 +109,7 @@ async function run(
   const maxTokens = bundle.meta.max_tokens
   const logits = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!
   const totalBp = regions.reduce((a, r) => a + r.end - r.start, 0)
-  const strands: Array<'+' | '-'> = opts.strand === 'both' ? ['+', '-'] : [opts.strand]
+  const strands: StrandSel[] = opts.strand === 'both' ? ['+', '-'] : [opts.strand]
   const formatter = new RecordFormatter(opts.format, bundle.meta.name, labels)
   const merger = opts.merge ? new WindowMerger() : undefined
   const progress = new Progress(totalBp, opts.progress)
@@ -136,39 +122,7 @@ async function run(
     s.records++
   }
 
-  async function* batches(): AsyncGenerator<Pending> {
-    let cur: Pending = {windows: [], rows: [], per: strands.length, bpDone: 0}
-    let doneBefore = 0
-    let regionIdx = 0
-    for await (const w of windowsOf(fasta, regions, window, stride)) {
-      while (regions[regionIdx]!.chrom !== w.chrom || w.end > regions[regionIdx]!.end || w.start < regions[regionIdx]!.start) {
-        doneBefore += regions[regionIdx]!.end - regions[regionIdx]!.start
-        regionIdx++
-      }
-      s.windows++
-      if (opts.signal?.aborted) throw new Interrupted()
-      const bpDone = doneBefore + (w.end - regions[regionIdx]!.start)
-      if (countAmbiguous(w.seq) > opts.maxN * w.seq.length) {
-        s.skippedN++
-        continue
-      }
-      const rows = strands.map((st) => tok.encodeIds(st === '+' ? w.seq : reverseComplement(w.seq)))
-      if (rows.some((r) => r.length > maxTokens)) {
-        s.skippedLong++
-        continue
-      }
-      cur.windows.push(w)
-      cur.rows.push(...rows)
-      cur.bpDone = bpDone
-      if (cur.windows.length >= opts.batchSize) {
-        yield cur
-        cur = {windows: [], rows: [], per: strands.length, bpDone: 0}
-      }
-    }
-    if (cur.windows.length > 0) yield cur
-  }
-
-  const finish = async (b: Pending, out: {data: Float32Array; dims: readonly number[]}) => {
+  const finish = async (b: WindowBatch, out: {data: Float32Array; dims: readonly number[]}) => {
     if (!checkedOutput) {
       if (out.dims.length !== 2 || out.dims[1] !== labels.length) {
         throw new GroverError(`${bundle.modelPath}: output "${logits}" has shape [${out.dims.join(', ')}], but grover.json declares ${labels.length} labels (${labels.join(', ')}): expected [batch, ${labels.length}]. Fix "labels" or re-export the model.`)
@@ -190,37 +144,21 @@ async function run(
   try {
     const header = formatter.header()
     if (header) await sink.writeLine(header)
-    let inflight: {b: Pending; p: Promise<{data: Float32Array; dims: readonly number[]}>} | undefined
-    for await (const b of batches()) {
-      // The next batch was read and tokenized while the previous one ran.
-      if (inflight) await finish(inflight.b, await inflight.p)
-      inflight = undefined
-      if (opts.signal?.aborted) throw new Interrupted()
-      const p = session.run(padBatch(b.rows, padId), logits)
-      p.catch(() => {}) // awaited below; this only stops an unhandled-rejection warning if reading fails first
-      inflight = {b, p}
-    }
-    if (inflight) {
-      const last = inflight
-      inflight = undefined
-      await finish(last.b, await last.p)
-    }
+    const batches = batchWindows(windowsOf(fasta, regions, window, stride), {tokenizer: tok, strands, maxTokens, maxN: opts.maxN, batchSize: opts.batchSize, signal: opts.signal}, s)
+    await pipelined(batches, (b) => session.run(padBatch(b.rows, padId), logits), finish, opts.signal)
     if (merger) await emit(merger.flush())
     await sink.flush()
   } finally {
     progress.stop()
     s.seconds = progress.seconds
   }
-  if (s.skippedLong > 0) {
-    opts.log(`note: ${s.skippedLong} windows tokenized to more than the model's ${maxTokens} tokens and were not scored (N bases are one token each; long --window values exceed the limit). Use a smaller --window (the model's default: ${bundle.meta.window} bp) to score them.`)
-  }
+  const note = tokenLimitNote(s.skippedLong, maxTokens, bundle.meta.window)
+  if (note) opts.log(note)
   return s
 }
 
 export function summaryLine(s: PredictSummary): string {
   const n = (x: number) => x.toLocaleString('en-US')
-  const skipped = s.skippedN + s.skippedLong
-  const why = skipped > 0 ? ` (${[s.skippedN ? `${n(s.skippedN)} mostly N` : '', s.skippedLong ? `${n(s.skippedLong)} over the model's token limit` : ''].filter(Boolean).join(', ')})` : ''
   const rate = s.seconds > 0 ? s.scored / s.seconds : 0
-  return `grover predict: ${n(s.scored)} windows scored, ${n(skipped)} skipped${why}, ${n(s.records)} records written; ${n(s.bp)} bp in ${s.seconds.toFixed(1)} s (${rate.toFixed(1)} windows/s)`
+  return `grover predict: ${n(s.scored)} windows scored, ${skippedText(s)}, ${n(s.records)} records written; ${n(s.bp)} bp in ${s.seconds.toFixed(1)} s (${rate.toFixed(1)} windows/s)`
 }

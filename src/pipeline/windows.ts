@@ -5,6 +5,8 @@ import type {Region} from '../io/regions.js'
 /** A window to score: a Region (0-based half-open) with its upper-cased bases. */
 export interface Window extends Region {
   seq: string
+  /** bases of the job done once this window is (for progress): earlier regions plus this one up to its end */
+  bpDone: number
 }
 
 /**
@@ -48,6 +50,7 @@ export function checkWindowing(window: number, stride: number, source: string): 
  * stays flat however long a chromosome is.
  */
 export async function* windowsOf(fasta: Fasta, regions: Region[], window: number, stride: number, block = 1 << 20): AsyncGenerator<Window> {
+  let before = 0
   for (const region of regions) {
     let bufStart = 0
     let bufEnd = 0
@@ -58,7 +61,8 @@ export async function* windowsOf(fasta: Fasta, regions: Region[], window: number
         bufEnd = Math.min(region.end, Math.max(w.end, w.start + block))
         buf = await fasta.fetch(region.chrom, bufStart, bufEnd)
       }
-      yield {...w, seq: buf.slice(w.start - bufStart, w.end - bufStart)}
+      yield {...w, seq: buf.slice(w.start - bufStart, w.end - bufStart), bpDone: before + w.end - region.start}
     }
+    before += region.end - region.start
   }
 }

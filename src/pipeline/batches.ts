@@ -1,0 +1,99 @@
+import {countAmbiguous, reverseComplement} from '../dna.js'
+import type {Tokenizer} from '../tokenizers/tokenizer.js'
+import type {Window} from './windows.js'
+
+export type StrandSel = '+' | '-'
+
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted')
+  }
+}
+
+/** What happened to the windows of a run, for the summary line. */
+export interface WindowCounts {
+  windows: number
+  skippedN: number
+  skippedLong: number
+}
+
+/** A batch: windows and their token rows, `per` rows (strands) per window, in strand order. */
+export interface WindowBatch<W extends Window = Window> {
+  windows: W[]
+  rows: number[][]
+  per: number
+  bpDone: number
+}
+
+export interface BatchOptions {
+  tokenizer: Tokenizer
+  strands: StrandSel[]
+  maxTokens: number
+  /** skip windows with more than this fraction of non-ACGT bases */
+  maxN: number
+  batchSize: number
+  signal?: AbortSignal
+}
+
+/**
+ * Windows → token rows (one per strand) → batches of batchSize windows. Windows mostly N, or whose
+ * tokens exceed the model's limit on any strand, are skipped and counted in `counts`.
+ */
+export async function* batchWindows<W extends Window>(windows: AsyncIterable<W>, o: BatchOptions, counts: WindowCounts): AsyncGenerator<WindowBatch<W>> {
+  let cur: WindowBatch<W> = {windows: [], rows: [], per: o.strands.length, bpDone: 0}
+  for await (const w of windows) {
+    counts.windows++
+    if (o.signal?.aborted) throw new Interrupted()
+    if (countAmbiguous(w.seq) > o.maxN * w.seq.length) {
+      counts.skippedN++
+      continue
+    }
+    const rows = o.strands.map((st) => o.tokenizer.encodeIds(st === '+' ? w.seq : reverseComplement(w.seq)))
+    if (rows.some((r) => r.length > o.maxTokens)) {
+      counts.skippedLong++
+      continue
+    }
+    cur.windows.push(w)
+    cur.rows.push(...rows)
+    cur.bpDone = w.bpDone
+    if (cur.windows.length >= o.batchSize) {
+      yield cur
+      cur = {windows: [], rows: [], per: o.strands.length, bpDone: 0}
+    }
+  }
+  if (cur.windows.length > 0) yield cur
+}
+
+/**
+ * Run batches through `run` with one batch in flight: the next batch is read and tokenized while the
+ * previous one runs, and `finish` sees results in input order.
+ */
+export async function pipelined<B, R>(batches: AsyncIterable<B>, run: (b: B) => Promise<R>, finish: (b: B, r: R) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  let inflight: {b: B; p: Promise<R>} | undefined
+  for await (const b of batches) {
+    if (inflight) await finish(inflight.b, await inflight.p)
+    inflight = undefined
+    if (signal?.aborted) throw new Interrupted()
+    const p = run(b)
+    p.catch(() => {}) // awaited below; this only stops an unhandled-rejection warning if reading fails first
+    inflight = {b, p}
+  }
+  if (inflight) {
+    const last = inflight
+    inflight = undefined
+    await finish(last.b, await last.p)
+  }
+}
+
+/** The stderr note for windows over the token limit (they are counted, never silently dropped). */
+export function tokenLimitNote(n: number, maxTokens: number, window: number): string | undefined {
+  if (n === 0) return undefined
+  return `note: ${n} windows tokenized to more than the model's ${maxTokens} tokens and were not scored (N bases are one token each; long --window values exceed the limit). Use a smaller --window (the model's default: ${window} bp) to score them.`
+}
+
+export function skippedText(c: WindowCounts): string {
+  const n = (x: number) => x.toLocaleString('en-US')
+  const skipped = c.skippedN + c.skippedLong
+  const why = [c.skippedN ? `${n(c.skippedN)} mostly N` : '', c.skippedLong ? `${n(c.skippedLong)} over the model's token limit` : ''].filter(Boolean).join(', ')
+  return `${n(skipped)} skipped${why ? ` (${why})` : ''}`
+}
