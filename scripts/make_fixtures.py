@@ -3,7 +3,7 @@
 classifier with RANDOM weights (untrained), exported to ONNX. Deterministic (fixed seeds).
 
 Usage: /usr/bin/python3 scripts/make_fixtures.py OUT_DIR [--name tiny-ctcf]
-Writes OUT_DIR/{model.onnx, tokenizer.json, grover.json}. Used by the tests (test/fixtures/tiny-ctcf).
+Writes OUT_DIR/{model.onnx, tokenizer.json, grover.json, weights.safetensors}. Used by the tests (test/fixtures/tiny-ctcf).
 """
 import argparse
 import os
@@ -14,6 +14,7 @@ import torch
 from bert import BertConfig, BertForSequenceClassification, export_onnx, init_weights
 from dna import acgt_chunks, read_fasta, write_json
 from learn_bpe import learn, tokenizer_json
+from safetensors_io import save_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -39,6 +40,8 @@ def main():
     model = BertForSequenceClassification(cfg)
     init_weights(model, std=0.2)  # large random weights so scores spread over (0, 1)
     export_onnx(model, "classification", os.path.join(args.out, "model.onnx"))
+    # The same weights with Hugging Face names, for PyTorch reference values (scripts/fixture_reference.py).
+    save_file(model.state_dict(), os.path.join(args.out, "weights.safetensors"), metadata={"format": "pt"})
     write_json(os.path.join(args.out, "grover.json"), {
         "format": 1,
         "name": args.name,

@@ -86,9 +86,10 @@ export async function pipelined<B, R>(batches: AsyncIterable<B>, run: (b: B) => 
 }
 
 /** The stderr note for windows over the token limit (they are counted, never silently dropped). */
-export function tokenLimitNote(n: number, maxTokens: number, window: number): string | undefined {
+export function tokenLimitNote(n: number, maxTokens: number, window: number, what = 'windows'): string | undefined {
   if (n === 0) return undefined
-  return `note: ${n} windows tokenized to more than the model's ${maxTokens} tokens and were not scored (N bases are one token each; long --window values exceed the limit). Use a smaller --window (the model's default: ${window} bp) to score them.`
+  const fix = what === 'windows' ? `Use a smaller --window (the model's default: ${window} bp)` : `Give shorter regions, or tile them with --window ${window}`
+  return `note: ${n} ${what} tokenized to more than the model's ${maxTokens} tokens and were not scored (N bases are one token each; long stretches exceed the limit). ${fix} to score them.`
 }
 
 export function skippedText(c: WindowCounts): string {
