@@ -3,7 +3,9 @@
 can check grover's ONNX path (tokenizer, padding, batching, strands, pooling) against an independent
 implementation. CI compares with the committed JSON; a test re-runs this script when torch is present.
 
-Usage: /usr/bin/python3 scripts/fixture_reference.py [OUT.json]   (default: test/fixtures/tiny-ctcf/reference.json)
+Usage: /usr/bin/python3 scripts/fixture_reference.py [OUT_DIR]
+Writes OUT_DIR/tiny-ctcf.reference.json and OUT_DIR/tiny-mlm.reference.json (default OUT_DIR: the
+fixtures' own folders, as reference.json).
 """
 import json
 import os
@@ -11,7 +13,7 @@ import sys
 
 import torch
 
-from bert import BertConfig, BertForSequenceClassification
+from bert import BertConfig, BertForMaskedLM, BertForSequenceClassification
 from bpe import BPE
 from dna import read_fasta, revcomp
 from safetensors_io import load_file
@@ -24,8 +26,61 @@ PREDICT_REGION = (0, 5000)  # chr22_20M:1-5000, windows of 1000 every 500
 EMBED_REGIONS = [(0, 1000), (5000, 5300), (700000, 700777)]
 
 
+FILL_SEQ = "TGGGAAGGTGGGGAGG[MASK]TGCTCACC[MASK]GGG"
+TRACK_REGION = (0, 300)
+
+
+def mlm_reference(out):
+    fix = os.path.join(ROOT, "test", "fixtures", "tiny-mlm")
+    meta = json.load(open(os.path.join(fix, "grover.json")))
+    cfg = BertConfig(**{k: v for k, v in meta["architecture"].items() if k != "type"})
+    model = BertForMaskedLM(cfg)
+    model.load_state_dict(load_file(os.path.join(fix, "weights.safetensors")))
+    model.eval()
+    bpe = BPE(os.path.join(fix, "tokenizer.json"))
+    specials = {bpe.vocab[t] for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")}
+    # the sequence with [MASK]s: split on the special token as the HF tokenizer does
+    parts = FILL_SEQ.split("[MASK]")
+    ids = [bpe.cls]
+    for i, part in enumerate(parts):
+        ids += bpe.encode(part, specials=False)
+        if i < len(parts) - 1:
+            ids.append(bpe.mask)
+    ids.append(bpe.sep)
+    t = torch.tensor([ids])
+    with torch.no_grad():
+        probs = torch.softmax(model(t, torch.ones_like(t))[0][0], -1)
+    masks = []
+    for pos in [i for i, x in enumerate(ids) if x == bpe.mask]:
+        p = probs[pos].clone()
+        p[list(specials)] = -1
+        top = torch.argsort(p, descending=True)[:3]
+        masks.append([{"id": int(i), "token": bpe.inv[int(i)], "p": float(probs[pos, i])} for i in top])
+    seq = next(read_fasta(os.path.join(ROOT, "data", "chr22_20M.fa")))[1]
+    a, b = TRACK_REGION
+    enc = bpe.encode(seq[a:b])
+    track = []
+    pos_bp = a
+    for k in range(1, len(enc) - 1):
+        ids2 = list(enc)
+        ids2[k] = bpe.mask
+        t = torch.tensor([ids2])
+        with torch.no_grad():
+            pr = torch.softmax(model(t, torch.ones_like(t))[0][0, k], -1)[enc[k]]
+        n = len(bpe.inv[enc[k]])
+        track.append({"start": pos_bp, "end": pos_bp + n, "p": float(pr)})
+        pos_bp += n
+    with open(out, "w") as fh:
+        json.dump({"made_by": "scripts/fixture_reference.py (PyTorch " + torch.__version__ + ")",
+                   "fill": {"sequence": FILL_SEQ, "masks": masks}, "track": track}, fh, indent=1)
+        fh.write("\n")
+
+
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(FIX, "reference.json")
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else None
+    out = os.path.join(out_dir, "tiny-ctcf.reference.json") if out_dir else os.path.join(FIX, "reference.json")
+    mlm_reference(os.path.join(out_dir, "tiny-mlm.reference.json") if out_dir else
+                  os.path.join(ROOT, "test", "fixtures", "tiny-mlm", "reference.json"))
     meta = json.load(open(os.path.join(FIX, "grover.json")))
     cfg = BertConfig(**{k: v for k, v in meta["architecture"].items() if k != "type"})
     model = BertForSequenceClassification(cfg)

@@ -11,7 +11,7 @@ import sys
 
 import torch
 
-from bert import BertConfig, BertForSequenceClassification, export_onnx, init_weights
+from bert import BertConfig, BertForMaskedLM, BertForSequenceClassification, export_onnx, init_weights
 from dna import acgt_chunks, read_fasta, write_json
 from learn_bpe import learn, tokenizer_json
 from safetensors_io import save_file
@@ -24,6 +24,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--name", default="tiny-ctcf")
     ap.add_argument("--merges", type=int, default=60)
+    ap.add_argument("--task", default="classification", choices=["classification", "masked-lm"])
     args = ap.parse_args()
     torch.manual_seed(0)
     fasta = os.path.join(HERE, "..", "data", "chr22_20M.fa")
@@ -37,20 +38,22 @@ def main():
     vocab_size = len(tok["model"]["vocab"])
     cfg = BertConfig(vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                      intermediate_size=64, max_position_embeddings=512, num_labels=2)
-    model = BertForSequenceClassification(cfg)
+    model = BertForSequenceClassification(cfg) if args.task == "classification" else BertForMaskedLM(cfg)
     init_weights(model, std=0.2)  # large random weights so scores spread over (0, 1)
-    export_onnx(model, "classification", os.path.join(args.out, "model.onnx"))
+    if args.task == "masked-lm":
+        model.tie_weights()
+    export_onnx(model, args.task, os.path.join(args.out, "model.onnx"))
     # The same weights with Hugging Face names, for PyTorch reference values (scripts/fixture_reference.py).
     save_file(model.state_dict(), os.path.join(args.out, "weights.safetensors"), metadata={"format": "pt"})
+    task_fields = {"labels": ["unbound", "bound"], "positive_label": "bound", "threshold": 0.5} \
+        if args.task == "classification" else {}
     write_json(os.path.join(args.out, "grover.json"), {
         "format": 1,
         "name": args.name,
-        "task": "classification",
-        "description": "TEST FIXTURE: BERT-shaped classifier with random, untrained weights. Its scores mean nothing.",
+        "task": args.task,
+        "description": f"TEST FIXTURE: BERT-shaped {args.task} model with random, untrained weights. Its outputs mean nothing.",
         "trained": False,
-        "labels": ["unbound", "bound"],
-        "positive_label": "bound",
-        "threshold": 0.5,
+        **task_fields,
         "window": 1000,
         "stride": 500,
         "max_tokens": 512,

@@ -15,6 +15,12 @@ interface Ref {
 }
 const REF_PATH = join(TINY, 'reference.json')
 const ref = JSON.parse(readFileSync(REF_PATH, 'utf8')) as Ref
+interface MlmRef {
+  fill: {sequence: string; masks: Array<Array<{id: number; token: string; p: number}>>}
+  track: Array<{start: number; end: number; p: number}>
+}
+const MLM = join(ROOT, 'test', 'fixtures', 'tiny-mlm')
+const mlmRef = JSON.parse(readFileSync(join(MLM, 'reference.json'), 'utf8')) as MlmRef
 const hasTorch = (await sh('/usr/bin/python3', ['-c', 'import torch'])).code === 0
 
 describe('grover vs PyTorch on the fixture model', () => {
@@ -70,14 +76,63 @@ describe('grover vs PyTorch on the fixture model', () => {
   })
 
   it('the committed reference is what scripts/fixture_reference.py computes', {skip: hasTorch || process.env.CI ? false : 'python3-torch not installed'}, async () => {
-    const out = join(tmp(), 'ref.json')
-    const r = await sh('/usr/bin/python3', [join(ROOT, 'scripts', 'fixture_reference.py'), out], {cwd: join(ROOT, 'scripts')})
+    const d = tmp()
+    const r = await sh('/usr/bin/python3', [join(ROOT, 'scripts', 'fixture_reference.py'), d], {cwd: join(ROOT, 'scripts')})
     assert.equal(r.code, 0, r.stderr)
-    const fresh = JSON.parse(readFileSync(out, 'utf8')) as Ref
+    const fresh = JSON.parse(readFileSync(join(d, 'tiny-ctcf.reference.json'), 'utf8')) as Ref
+    const freshMlm = JSON.parse(readFileSync(join(d, 'tiny-mlm.reference.json'), 'utf8')) as MlmRef
+    freshMlm.track.forEach((t, i) => assert.ok(Math.abs(t.p - mlmRef.track[i]!.p) < 1e-6))
+    freshMlm.fill.masks.forEach((m, i) => m.forEach((c, j) => assert.ok(c.id === mlmRef.fill.masks[i]![j]!.id && Math.abs(c.p - mlmRef.fill.masks[i]![j]!.p) < 1e-6)))
     fresh.predict.forEach((w, i) => {
       assert.ok(Math.abs(w.plus - ref.predict[i]!.plus) < 1e-6 && Math.abs(w.minus - ref.predict[i]!.minus) < 1e-6)
     })
     fresh.embed.forEach((e, i) => e.mean.forEach((x, j) => assert.ok(Math.abs(x - ref.embed[i]!.mean[j]!) < 1e-6)))
+  })
+})
+
+describe('grover fill vs PyTorch on the masked-LM fixture', () => {
+  it('top-3 tokens and probabilities for each [MASK] of a sequence', async () => {
+    const r = await grover(['fill', mlmRef.fill.sequence, '--model', MLM, '--top-k', '3'])
+    assert.equal(r.code, 0, r.stderr)
+    const rows = r.stdout.trim().split('\n')
+    assert.equal(rows[0], 'mask\trank\ttoken\tid\tprobability')
+    const want = mlmRef.fill.masks.flatMap((m, i) => m.map((c, j) => [String(i + 1), String(j + 1), c.token, String(c.id), c.p] as const))
+    assert.equal(rows.length - 1, want.length)
+    rows.slice(1).forEach((l, i) => {
+      const f = l.split('\t')
+      assert.deepEqual(f.slice(0, 4), want[i]!.slice(0, 4))
+      assert.ok(Math.abs(Number(f[4]) - want[i]![4]) <= 1e-4 * Math.max(1, want[i]![4]))
+    })
+  })
+
+  it('--track: P(reference token) with each token masked alone, as bedGraph over its bases', async () => {
+    const r = await grover(['fill', GENOME, '--model', MLM, '--region', 'chr22_20M:1-300', '--track', '--batch-size', '7'])
+    assert.equal(r.code, 0, r.stderr)
+    const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'))
+    assert.equal(rows.length, mlmRef.track.length)
+    rows.forEach((f, i) => {
+      const e = mlmRef.track[i]!
+      assert.deepEqual([f[0], Number(f[1]), Number(f[2])], ['chr22_20M', e.start, e.end])
+      assert.ok(Math.abs(Number(f[3]) - e.p) <= 1e-3 * e.p + 1e-7, `${f[3]} vs ${e.p}`)
+    })
+  })
+
+  it('--region with --mask-at masks the token covering the position', async () => {
+    const r = await grover(['fill', GENOME, '--model', MLM, '--region', 'chr22_20M:1-300', '--mask-at', '50', '-k', '2'])
+    assert.equal(r.code, 0, r.stderr)
+    const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.split('\t'))
+    const cover = mlmRef.track.find((t) => t.start < 50 && 50 <= t.end)!
+    assert.deepEqual(rows.map((f) => [f[0], Number(f[1]), Number(f[2]), f[4]]), [['chr22_20M', cover.start, cover.end, '1'], ['chr22_20M', cover.start, cover.end, '2']])
+  })
+
+  it('refuses a classifier bundle, a sequence without [MASK], and --mask-at outside the region', async () => {
+    const a = await grover(['fill', 'ACGT[MASK]ACGT', '--model', TINY])
+    assert.match(a.stderr.replace(/\s*\n\s*›\s*/g, ' '), /is a classification bundle; fill needs a masked-LM bundle/)
+    const b = await grover(['fill', 'ACGTACGT', '--model', MLM])
+    assert.match(b.stderr, /has no \[MASK\] token/)
+    const c = await grover(['fill', GENOME, '--model', MLM, '--region', 'chr22_20M:1-300', '--mask-at', '301'])
+    assert.match(c.stderr, /--mask-at 301 is outside --region/)
+    for (const x of [a, b, c]) assert.equal(x.code, 2)
   })
 })
 
