@@ -70,10 +70,53 @@ def mlm_reference(out):
         n = len(bpe.inv[enc[k]])
         track.append({"start": pos_bp, "end": pos_bp + n, "p": float(pr)})
         pos_bp += n
+    llr = score_reference(model, bpe, seq, "masked-lm")
     with open(out, "w") as fh:
         json.dump({"made_by": "scripts/fixture_reference.py (PyTorch " + torch.__version__ + ")",
-                   "fill": {"sequence": FILL_SEQ, "masks": masks}, "track": track}, fh, indent=1)
+                   "fill": {"sequence": FILL_SEQ, "masks": masks}, "track": track, "score_llr": llr}, fh, indent=1)
         fh.write("\n")
+
+
+# (1-based POS, REF, ALT) from data/chr22_20M.dbsnp.vcf.gz: an SNV, a deletion, an insertion
+SCORE_VARIANTS = [(146, "G", "A"), (1587, "CAG", "C"), (3490, "C", "CAG")]
+
+
+def score_reference(model, bpe, seq, task, window=1000):
+    """llr (masked-LM) or delta (classifier) per variant, mirroring grover score's definition."""
+    out = []
+    for pos, ref, alt in SCORE_VARIANTS:
+        p0 = pos - 1
+        assert seq[p0:p0 + len(ref)] == ref, (pos, ref)
+        ws = max(0, min(len(seq) - window, p0 + len(ref) // 2 - window // 2))
+        win = seq[ws:ws + window]
+        a, b = p0 - ws, p0 - ws + len(ref)
+        alt_seq = win[:a] + alt + win[b:]
+
+        def value(s, lo, hi):
+            ids = bpe.encode(s)
+            if task == "classification":
+                t = torch.tensor([ids])
+                with torch.no_grad():
+                    return float(torch.softmax(model(t, torch.ones_like(t))[0], -1)[0, 1])
+            masked, pos_bp = [], 0
+            for k in range(1, len(ids) - 1):
+                n = len(bpe.inv[ids[k]])
+                if pos_bp < max(hi, lo + 1) and pos_bp + n > lo:
+                    masked.append(k)
+                pos_bp += n
+            inp = list(ids)
+            for k in masked:
+                inp[k] = bpe.mask
+            t = torch.tensor([inp])
+            with torch.no_grad():
+                lp = torch.log_softmax(model(t, torch.ones_like(t))[0][0], -1)
+            return float(sum(lp[k, ids[k]] for k in masked))
+
+        L, La = len(win), len(alt_seq)
+        r = (value(win, a, b) + value(revcomp(win), L - b, L - a)) / 2
+        v = (value(alt_seq, a, a + len(alt)) + value(revcomp(alt_seq), La - a - len(alt), La - a)) / 2
+        out.append({"pos": pos, "ref": ref, "alt": alt, "value": v - r})
+    return out
 
 
 def main():
@@ -110,7 +153,8 @@ def main():
                            "cls": [float(x) for x in h[0]], "mean": [float(x) for x in h[1:-1].mean(0)]})
     with open(out, "w") as fh:
         json.dump({"made_by": "scripts/fixture_reference.py (PyTorch " + torch.__version__ + ")",
-                   "predict": windows, "embed": embeddings}, fh, indent=1)
+                   "predict": windows, "embed": embeddings,
+                   "score_delta": score_reference(model, bpe, seq, "classification")}, fh, indent=1)
         fh.write("\n")
     print(f"wrote {out}: {len(windows)} windows, {len(embeddings)} embeddings", file=sys.stderr)
 

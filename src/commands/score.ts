@@ -1,0 +1,52 @@
+import {Args, Command, Flags} from '@oclif/core'
+
+import {runCommand} from '../cli.js'
+import {score} from '../pipeline/score.js'
+
+export default class Score extends Command {
+  static override summary = 'Score variant effects from a VCF with a masked-LM (llr) or classifier (delta) model.'
+
+  static override description = `Reads a VCF (plain or bgzip), splits multi-allelic records into their ALT alleles and checks
+each REF against the FASTA. For each allele, a window of --window bp centred on the variant:
+  • masked-LM bundle (e.g. grover-mini): llr = log P(ALT tokens) − log P(REF tokens), each computed
+    with the tokens covering the allele masked, averaged over both strands;
+  • classifier bundle (e.g. ctcf): delta = P(positive | ALT window) − P(positive | REF window), both
+    strands averaged.
+Indels are scored when they fit in half the window; symbolic ALTs (<DEL>, *) get "." and are counted.
+--format vcf (default) writes the input VCF with INFO GROVER_LLR / GROVER_DELTA added (Number=A,
+declared in the header); --format tsv writes "chrom pos id ref alt llr|delta", one row per allele.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> data/chr22_20M.fa data/chr22_20M.dbsnp.vcf.gz > scored.vcf',
+    '<%= config.bin %> <%= command.id %> data/chr22_20M.fa data/chr22_20M.dbsnp.vcf.gz --model ctcf --format tsv',
+  ]
+
+  static override args = {
+    fasta: Args.string({description: 'reference FASTA the VCF was called against', required: true}),
+    vcf: Args.string({description: 'VCF file (plain, or bgzip-compressed)', required: true}),
+  }
+
+  static override flags = {
+    model: Flags.string({char: 'm', description: 'masked-LM or classification bundle', default: 'grover-mini'}),
+    format: Flags.string({char: 'f', description: 'output format', options: ['vcf', 'tsv'], default: 'vcf'}),
+    'skip-mismatch': Flags.boolean({description: 'skip records whose REF differs from the FASTA (counted on stderr) instead of stopping', default: false}),
+    window: Flags.integer({char: 'w', description: 'window in bp centred on each variant [default: the model\'s]'}),
+    'batch-size': Flags.integer({char: 'b', description: 'about this many alleles per model call', default: 8}),
+    output: Flags.string({char: 'o', description: 'write to FILE (via a temporary file renamed on success)'}),
+    device: Flags.string({description: 'where the model runs', options: ['auto', 'cpu'], default: 'auto'}),
+    threads: Flags.integer({description: 'CPU threads for the model [default: all cores]'}),
+    quiet: Flags.boolean({char: 'q', description: 'no summary on stderr', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Score)
+    await runCommand(this, flags.output, async (sink, signal, log) => {
+      const s = await score({
+        fasta: args.fasta, vcf: args.vcf, model: flags.model, format: flags.format as 'vcf' | 'tsv',
+        skipMismatch: flags['skip-mismatch'], window: flags.window, batchSize: flags['batch-size'],
+        device: flags.device as 'auto' | 'cpu', threads: flags.threads, progress: false, signal, log,
+      }, sink)
+      if (!flags.quiet) log(`grover score: ${s.records.toLocaleString('en-US')} records, ${s.alleles.toLocaleString('en-US')} alleles, ${s.scored.toLocaleString('en-US')} scored, ${s.skipped} not scorable${s.mismatches ? `, ${s.mismatches} REF mismatches skipped` : ''}`)
+    })
+  }
+}
