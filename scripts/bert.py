@@ -293,3 +293,28 @@ def export_onnx(model, task, path, opset=14, seq_len=16):
         torch.onnx.export(wrapped, (ids, mask), path, input_names=["input_ids", "attention_mask"],
                           output_names=names, dynamic_axes=axes, opset_version=opset,
                           do_constant_folding=True)
+
+
+class _ExportAttentions(nn.Module):
+    """The attention variant of a bundle's graph: every layer's attention probabilities, stacked
+    [layers, batch, heads, tokens, tokens] (rows: the attending token; columns: the attended one)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask):
+        return torch.stack(self.model(input_ids, attention_mask)[2])
+
+
+def export_attentions_onnx(model, path, opset=14, seq_len=16):
+    model.eval()
+    wrapped = _ExportAttentions(model).eval()
+    ids = torch.randint(5, model.config.vocab_size, (2, seq_len), dtype=torch.long)
+    mask = torch.ones_like(ids)
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+            "attentions": {1: "batch", 3: "tokens", 4: "tokens_attended"}}
+    with torch.no_grad():
+        torch.onnx.export(wrapped, (ids, mask), path, input_names=["input_ids", "attention_mask"],
+                          output_names=["attentions"], dynamic_axes=axes, opset_version=opset,
+                          do_constant_folding=True)

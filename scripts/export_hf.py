@@ -25,7 +25,7 @@ import tempfile
 import numpy as np
 import torch
 
-from bert import BertConfig, BertForMaskedLM, BertForSequenceClassification, BertModel, export_onnx
+from bert import BertConfig, BertForMaskedLM, BertForSequenceClassification, BertModel, export_attentions_onnx, export_onnx
 from safetensors_io import load_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -156,6 +156,19 @@ def verify(model, task, onnx_path, vocab_size, precision, seed=0):
     return worst
 
 
+def verify_attentions(model, onnx_path, vocab_size, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(5, vocab_size, (2, 30), generator=g)
+    mask = torch.ones_like(ids)
+    with torch.no_grad():
+        ref = torch.stack(model(ids, mask)[2]).numpy()
+    (name, got), = run_onnx(onnx_path, ids.numpy(), mask.numpy())
+    delta = float(np.abs(got - ref).max())
+    print(f"check: attention graph vs PyTorch: max |Δ| = {delta:.3g} (output {ref.shape}) [{name}]", file=sys.stderr)
+    if not delta <= 1e-4:
+        fail(f"ONNX attentions differ from PyTorch by {delta:.3g}")
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -170,6 +183,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--task", choices=["masked-lm", "classification", "embedding"])
     ap.add_argument("--fp16", action="store_true")
+    ap.add_argument("--attentions", action="store_true", help="also write model-attn.onnx, the graph with attention outputs (grover attention)")
     ap.add_argument("--name")
     ap.add_argument("--window", type=int, default=1000)
     ap.add_argument("--stride", type=int, default=500)
@@ -207,6 +221,9 @@ def main():
     if args.fp16:
         to_fp16_weights(onnx_path)
     delta = verify(model, task, onnx_path, cfg.vocab_size, precision)
+    if args.attentions:
+        export_attentions_onnx(model, os.path.join(args.out, "model-attn.onnx"))
+        verify_attentions(model, os.path.join(args.out, "model-attn.onnx"), cfg.vocab_size)
     shutil.copy(os.path.join(ck, "tokenizer.json"), os.path.join(args.out, "tokenizer.json"))
     name = args.name or os.path.basename(os.path.normpath(args.out))
     meta = {
@@ -215,7 +232,8 @@ def main():
         "window": args.window, "stride": args.stride, "max_tokens": cfg.max_position_embeddings,
         "tokenizer": {"kind": "bpe", "file": "tokenizer.json"},
         "onnx": {"file": "model.onnx", "opset": 14, "precision": precision,
-                 "max_abs_diff_vs_pytorch": float(f"{delta:.3g}")},
+                 "max_abs_diff_vs_pytorch": float(f"{delta:.3g}"),
+                 **({"attentions_file": "model-attn.onnx"} if args.attentions else {})},
         "architecture": {"type": "bert", **{k: v for k, v in cfg.to_dict().items() if k != "model_type"}},
         "provenance": {"checkpoint": os.path.abspath(ck), "weights": os.path.basename(weights),
                        "weights_sha256": sha256(weights), "architectures": config.get("architectures"),

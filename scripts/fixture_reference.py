@@ -28,6 +28,7 @@ EMBED_REGIONS = [(0, 1000), (5000, 5300), (700000, 700777)]
 
 FILL_SEQ = "TGGGAAGGTGGGGAGG[MASK]TGCTCACC[MASK]GGG"
 TRACK_REGION = (0, 300)
+ATTN_REGION = (0, 40)
 
 
 def mlm_reference(out):
@@ -71,9 +72,16 @@ def mlm_reference(out):
         track.append({"start": pos_bp, "end": pos_bp + n, "p": float(pr)})
         pos_bp += n
     llr = score_reference(model, bpe, seq, "masked-lm")
+    ids = bpe.encode(seq[ATTN_REGION[0]:ATTN_REGION[1]])
+    t = torch.tensor([ids])
+    with torch.no_grad():
+        att = torch.stack(model(t, torch.ones_like(t))[2])[:, 0]  # [layers, heads, T, T]
+    attn = {"region": list(ATTN_REGION), "weights": att.tolist(),
+            "mean_received": att.mean(dim=(0, 1, 2)).tolist()}
     with open(out, "w") as fh:
         json.dump({"made_by": "scripts/fixture_reference.py (PyTorch " + torch.__version__ + ")",
-                   "fill": {"sequence": FILL_SEQ, "masks": masks}, "track": track, "score_llr": llr}, fh, indent=1)
+                   "fill": {"sequence": FILL_SEQ, "masks": masks}, "track": track, "score_llr": llr,
+                   "attention": attn}, fh, indent=1)
         fh.write("\n")
 
 

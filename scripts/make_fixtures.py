@@ -11,7 +11,7 @@ import sys
 
 import torch
 
-from bert import BertConfig, BertForMaskedLM, BertForSequenceClassification, export_onnx, init_weights
+from bert import BertConfig, BertForMaskedLM, BertForSequenceClassification, export_attentions_onnx, export_onnx, init_weights
 from dna import acgt_chunks, read_fasta, write_json
 from learn_bpe import learn, tokenizer_json
 from safetensors_io import save_file
@@ -25,6 +25,7 @@ def main():
     ap.add_argument("--name", default="tiny-ctcf")
     ap.add_argument("--merges", type=int, default=60)
     ap.add_argument("--task", default="classification", choices=["classification", "masked-lm"])
+    ap.add_argument("--attentions", action="store_true", help="also write model-attn.onnx (for grover attention)")
     args = ap.parse_args()
     torch.manual_seed(0)
     fasta = os.path.join(HERE, "..", "data", "chr22_20M.fa")
@@ -43,6 +44,8 @@ def main():
     if args.task == "masked-lm":
         model.tie_weights()
     export_onnx(model, args.task, os.path.join(args.out, "model.onnx"))
+    if args.attentions:
+        export_attentions_onnx(model, os.path.join(args.out, "model-attn.onnx"))
     # The same weights with Hugging Face names, for PyTorch reference values (scripts/fixture_reference.py).
     save_file(model.state_dict(), os.path.join(args.out, "weights.safetensors"), metadata={"format": "pt"})
     task_fields = {"labels": ["unbound", "bound"], "positive_label": "bound", "threshold": 0.5} \
@@ -58,7 +61,8 @@ def main():
         "stride": 500,
         "max_tokens": 512,
         "tokenizer": {"kind": "bpe", "file": "tokenizer.json"},
-        "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32"},
+        "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32",
+                 **({"attentions_file": "model-attn.onnx"} if args.attentions else {})},
         "architecture": {"type": "bert", **{k: v for k, v in cfg.to_dict().items() if k != "model_type"}},
         "provenance": "made by scripts/make_fixtures.py (random weights, seed 0; tokenizer learnt with "
                       f"{args.merges} merges on the first 100 kb of data/chr22_20M.fa)",

@@ -24,7 +24,8 @@ export interface BundleMeta {
   stride: number
   max_tokens: number
   tokenizer: {kind: string; file: string}
-  onnx: {file: string; opset?: number; precision?: string}
+  /** attentions_file: the same weights as a graph whose output is every layer's attention (grover attention) */
+  onnx: {file: string; opset?: number; precision?: string; attentions_file?: string}
   architecture?: {vocab_size?: number; max_position_embeddings?: number; [k: string]: unknown}
   provenance?: unknown
   license?: string

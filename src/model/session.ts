@@ -47,26 +47,28 @@ export class ModelSession {
     return this.session.outputNames
   }
 
-  static async open(bundle: Bundle, opts: {device?: Device; threads?: number} = {}): Promise<ModelSession> {
+  /** opts.file: another graph of the bundle (e.g. its attentions_file) instead of model.onnx. */
+  static async open(bundle: Bundle, opts: {device?: Device; threads?: number; file?: string} = {}): Promise<ModelSession> {
+    const modelPath = opts.file ?? bundle.modelPath
     const ort = await import('onnxruntime-node')
     const options: InferenceSession.SessionOptions = {executionProviders: ['cpu'], graphOptimizationLevel: 'all'}
     if (opts.threads) options.intraOpNumThreads = opts.threads
     let session: InferenceSession
     try {
-      session = await ort.InferenceSession.create(bundle.modelPath, options)
+      session = await ort.InferenceSession.create(modelPath, options)
     } catch (error) {
-      throw new GroverError(`${bundle.modelPath} could not be loaded by ONNX Runtime (${String((error as Error).message ?? error).split('\n')[0]}). The file may be truncated or not an ONNX model; re-export the bundle.`)
+      throw new GroverError(`${modelPath} could not be loaded by ONNX Runtime (${String((error as Error).message ?? error).split('\n')[0]}). The file may be truncated or not an ONNX model; re-export the bundle.`)
     }
     const names = session.inputNames
     for (const n of names) {
       if (!KNOWN_INPUTS.has(n)) {
         await session.release()
-        throw new GroverError(`${bundle.modelPath} expects an input "${n}" that grover does not provide (it feeds input_ids, attention_mask and token_type_ids). Re-export the model with those inputs.`)
+        throw new GroverError(`${modelPath} expects an input "${n}" that grover does not provide (it feeds input_ids, attention_mask and token_type_ids). Re-export the model with those inputs.`)
       }
     }
     if (!names.includes('input_ids')) {
       await session.release()
-      throw new GroverError(`${bundle.modelPath} has no "input_ids" input (inputs: ${names.join(', ')}). Is this a token model exported by scripts/export_hf.py?`)
+      throw new GroverError(`${modelPath} has no "input_ids" input (inputs: ${names.join(', ')}). Is this a token model exported by scripts/export_hf.py?`)
     }
     return new ModelSession(ort, session, 'cpu')
   }
