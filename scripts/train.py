@@ -1,0 +1,433 @@
+#!/usr/bin/python3
+"""Train grover's shipped models on real data, on CPU, with fixed seeds:
+
+  1. vocab   : a 600-merge GROVER-style BPE vocabulary on the chr22 slice + the CTCF training split
+  2. pretrain: grover-mini, a small BERT masked-LM (15% masking, 80/10/10 as in BERT)
+  3. finetune: ctcf, grover-mini fine-tuned to classify CTCF-bound vs unbound 1-kb sequences
+  4. export  : ONNX bundles in models/grover-mini and models/ctcf with grover.json and metrics
+
+Usage: /usr/bin/python3 scripts/train.py [--stage all|vocab|pretrain|finetune] [--pretrain-steps N]
+Held-out sequences (CTCF validation/test, the last 100 kb of the chr22 slice) are never trained on.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+from sklearn.metrics import average_precision_score, matthews_corrcoef, roc_auc_score
+
+from bert import BertConfig, BertForMaskedLM, BertForSequenceClassification, BertModel, export_attentions_onnx, export_onnx, init_weights
+from bpe import BPE
+from export_hf import verify, verify_attentions
+from ctcf_split import load_sets
+from dna import acgt_chunks, read_fasta, revcomp, write_json
+from learn_bpe import learn, tokenizer_json
+from pwm_baseline import best_mcc_threshold, best_score, read_jaspar
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..")
+DATA = os.path.join(ROOT, "data")
+WORK = os.path.join(ROOT, "build", "train")
+CHR22 = os.path.join(DATA, "chr22_20M.fa")
+HELD_OUT_CHR22 = 900_000  # chr22 slice positions >= this are held out of pre-training
+ARGS = None  # the parsed command line, for the model cards
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, file=sys.stderr, flush=True)
+
+
+def ctcf_data():
+    names, seqs, labels = load_sets(os.path.join(DATA, "ctcf"))
+    split = {}
+    with open(os.path.join(DATA, "ctcf", "split.tsv")) as fh:
+        next(fh)
+        for line in fh:
+            n, _, s = line.rstrip("\n").split("\t")
+            split[n] = s
+    out = {"train": [], "valid": [], "test": []}
+    for n, s, y in zip(names, seqs, labels):
+        out[split[n]].append((s, y))
+    return out
+
+
+def chr22_seq():
+    return next(read_fasta(CHR22))[1]
+
+
+# ---------------------------------------------------------------- vocabulary
+def stage_vocab(args):
+    ctcf = ctcf_data()
+    chunks = acgt_chunks(chr22_seq()[:HELD_OUT_CHR22], 1000)
+    chunks += [s for s, _ in ctcf["train"] if "N" not in s]
+    log(f"vocab: learning {args.merges} merges on {len(chunks)} chunks of 1 kb")
+    tokens, merges = learn(chunks, args.merges)
+    write_json(os.path.join(WORK, "tokenizer.json"), tokenizer_json(tokens, merges))
+
+
+# ---------------------------------------------------------------- model config
+def mini_config(vocab_size, num_labels=2):
+    return BertConfig(vocab_size=vocab_size, hidden_size=256, num_hidden_layers=3, num_attention_heads=4,
+                      intermediate_size=512, max_position_embeddings=512, num_labels=num_labels)
+
+
+def pad_batch(seqs, pad_id):
+    t = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), t), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), t), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, :len(s)] = torch.tensor(s)
+        mask[i, :len(s)] = 1
+    return ids, mask
+
+
+def lr_at(step, total, peak, warmup):
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    return peak * max(0.0, (total - step) / max(1, total - warmup))
+
+
+# ---------------------------------------------------------------- pre-training
+def mlm_mask(ids, mask, bpe, vocab_size, rng):
+    labels = ids.clone()
+    special = (ids == bpe.cls) | (ids == bpe.sep) | (mask == 0)
+    prob = torch.full(ids.shape, 0.15)
+    prob[special] = 0.0
+    chosen = torch.bernoulli(prob, generator=rng).bool()
+    labels[~chosen] = -100
+    inp = ids.clone()
+    r = torch.rand(ids.shape, generator=rng)
+    inp[chosen & (r < 0.8)] = bpe.mask
+    rand_tok = torch.randint(5, vocab_size, ids.shape, generator=rng)
+    swap = chosen & (r >= 0.8) & (r < 0.9)
+    inp[swap] = rand_tok[swap]
+    return inp, labels
+
+
+def pretrain_corpus(bpe):
+    ctcf = ctcf_data()
+    seq = chr22_seq()
+    train_chunks = acgt_chunks(seq[:HELD_OUT_CHR22], 1000) + acgt_chunks(seq[500:HELD_OUT_CHR22], 1000)
+    train_chunks += [s for s, _ in ctcf["train"]]
+    held = acgt_chunks(seq[HELD_OUT_CHR22:], 1000) + [s for s, _ in ctcf["valid"]][:200]
+    enc = lambda xs: [bpe.encode(x) for x in xs] + [bpe.encode(revcomp(x)) for x in xs]
+    return enc(train_chunks), enc(held)
+
+
+def evaluate_mlm(model, held, bpe, vocab_size, unigram, seed=7):
+    rng = torch.Generator().manual_seed(seed)
+    model.eval()
+    nll = correct = total = 0.0
+    base_nll = base_correct = 0.0
+    top = int(np.argmax(unigram))
+    logp_uni = torch.log(torch.tensor(unigram))
+    with torch.no_grad():
+        for i in range(0, len(held), 32):
+            ids, mask = pad_batch(held[i:i + 32], bpe.pad)
+            inp, labels = mlm_mask(ids, mask, bpe, vocab_size, rng)
+            logits = model(inp, mask)[0]
+            sel = labels != -100
+            lp = torch.log_softmax(logits[sel], dim=-1)
+            y = labels[sel]
+            nll += float(-lp.gather(1, y[:, None]).sum())
+            correct += float((lp.argmax(-1) == y).sum())
+            base_nll += float(-logp_uni[y].sum())
+            base_correct += float((y == top).sum())
+            total += float(sel.sum())
+    model.train()
+    return {"masked_tokens": int(total), "accuracy": round(correct / total, 4),
+            "perplexity": round(math.exp(nll / total), 2),
+            "baseline_unigram": {"accuracy": round(base_correct / total, 4),
+                                 "perplexity": round(math.exp(base_nll / total), 2)}}
+
+
+def stage_pretrain(args):
+    torch.manual_seed(args.seed)
+    bpe = BPE(os.path.join(WORK, "tokenizer.json"))
+    vocab_size = len(bpe.vocab)
+    log("pretrain: tokenizing corpus")
+    train, held = pretrain_corpus(bpe)
+    ntok = sum(len(x) for x in train)
+    log(f"pretrain: {len(train)} training sequences ({ntok} tokens), {len(held)} held out")
+    counts = np.bincount(np.concatenate([np.array(x[1:-1]) for x in train]), minlength=vocab_size).astype(float)
+    unigram = (counts + 1) / (counts + 1).sum()
+    cfg = mini_config(vocab_size)
+    model = BertForMaskedLM(cfg)
+    init_weights(model)
+    model.tie_weights()
+    opt = torch.optim.AdamW(model.parameters(), lr=args.pretrain_lr, weight_decay=0.01)
+    rng = torch.Generator().manual_seed(args.seed)
+    order = random.Random(args.seed)
+    model.train()
+    t0 = time.time()
+    for step in range(args.pretrain_steps):
+        batch = order.sample(train, args.batch)
+        ids, mask = pad_batch(batch, bpe.pad)
+        inp, labels = mlm_mask(ids, mask, bpe, vocab_size, rng)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args.pretrain_steps, args.pretrain_lr, args.warmup)
+        logits = model(inp, mask)[0]
+        loss = torch.nn.functional.cross_entropy(logits.view(-1, vocab_size), labels.view(-1), ignore_index=-100)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if step % 50 == 0 or step == args.pretrain_steps - 1:
+            el = time.time() - t0
+            log(f"pretrain step {step + 1}/{args.pretrain_steps} loss {loss.item():.3f} "
+                f"({el / (step + 1):.2f} s/step, {el / 60:.1f} min)")
+    minutes = (time.time() - t0) / 60
+    metrics = evaluate_mlm(model, held, bpe, vocab_size, unigram)
+    log("pretrain: held-out", json.dumps(metrics))
+    torch.save({"state_dict": model.state_dict(), "config": cfg.to_dict(), "metrics": metrics,
+                "minutes": minutes, "steps": args.pretrain_steps, "train_tokens": ntok},
+               os.path.join(WORK, "grover-mini.pt"))
+
+
+# ---------------------------------------------------------------- fine-tuning
+def predict_probs(model, seqs, bpe, batch=64):
+    """P(bound) averaged over both strands, exactly as `grover predict --strand both` reports it."""
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(seqs), batch):
+            part = seqs[i:i + batch]
+            probs = []
+            for strand in (part, [revcomp(s) for s in part]):
+                ids, mask = pad_batch([bpe.encode(s) for s in strand], bpe.pad)
+                probs.append(torch.softmax(model(ids, mask)[0], dim=-1)[:, 1])
+            out.extend(((probs[0] + probs[1]) / 2).tolist())
+    model.train()
+    return np.array(out)
+
+
+def cls_metrics(y, p, t):
+    return {"auroc": round(float(roc_auc_score(y, p)), 4), "auprc": round(float(average_precision_score(y, p)), 4),
+            "mcc": round(float(matthews_corrcoef(y, p >= t)), 4), "n": int(len(y)), "positives": int(sum(y))}
+
+
+def stage_finetune(args):
+    torch.manual_seed(args.seed)
+    bpe = BPE(os.path.join(WORK, "tokenizer.json"))
+    ck = torch.load(os.path.join(WORK, "grover-mini.pt"))
+    cfg = BertConfig(**ck["config"])
+    model = BertForSequenceClassification(cfg)
+    init_weights(model)
+    missing = model.load_state_dict({k: v for k, v in ck["state_dict"].items() if k.startswith("bert.")}, strict=False)
+    log("finetune: not from pre-training:", missing.missing_keys)
+    data = ctcf_data()
+    train = data["train"]
+    enc_f = [bpe.encode(s) for s, _ in train]
+    enc_r = [bpe.encode(revcomp(s)) for s, _ in train]
+    ys = [y for _, y in train]
+    steps_per_epoch = math.ceil(len(train) / args.batch)
+    total = steps_per_epoch * args.epochs
+    opt = torch.optim.AdamW(model.parameters(), lr=args.finetune_lr, weight_decay=0.01)
+    rng = random.Random(args.seed)
+    vy = np.array([y for _, y in data["valid"]])
+    best = (-1.0, None, -1)
+    step = 0
+    t0 = time.time()
+    for epoch in range(args.epochs):
+        idx = list(range(len(train)))
+        rng.shuffle(idx)
+        for b in range(0, len(idx), args.batch):
+            part = idx[b:b + args.batch]
+            seqs = [enc_f[i] if rng.random() < 0.5 else enc_r[i] for i in part]  # reverse-complement augmentation
+            ids, mask = pad_batch(seqs, bpe.pad)
+            y = torch.tensor([ys[i] for i in part])
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, total, args.finetune_lr, steps_per_epoch // 2)
+            loss = torch.nn.functional.cross_entropy(model(ids, mask)[0], y)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            if step % 20 == 0:
+                log(f"finetune epoch {epoch + 1} step {step}/{total} loss {loss.item():.3f}")
+        vp = predict_probs(model, [s for s, _ in data["valid"]], bpe)
+        auc = roc_auc_score(vy, vp)
+        log(f"finetune epoch {epoch + 1}: validation AUROC {auc:.4f} ({(time.time() - t0) / 60:.1f} min)")
+        if auc > best[0]:
+            best = (auc, {k: v.clone() for k, v in model.state_dict().items()}, epoch + 1)
+    minutes = (time.time() - t0) / 60
+    model.load_state_dict(best[1])
+    vp = predict_probs(model, [s for s, _ in data["valid"]], bpe)
+    threshold = best_mcc_threshold(vy, vp)
+    ty = np.array([y for _, y in data["test"]])
+    tp = predict_probs(model, [s for s, _ in data["test"]], bpe)
+    # PWM baseline on the same split, its threshold chosen on validation as ours is.
+    lo = read_jaspar(os.path.join(DATA, "MA0139.1.jaspar"))
+    pv = np.array([best_score(s, lo) for s, _ in data["valid"]])
+    pt = np.array([best_score(s, lo) for s, _ in data["test"]])
+    pwm_t = best_mcc_threshold(vy, pv)
+    result = {"valid": cls_metrics(vy, vp, threshold), "test": cls_metrics(ty, tp, threshold),
+              "threshold": round(threshold, 4), "best_epoch": best[2], "minutes": round(minutes, 1),
+              "pwm": {"valid": cls_metrics(vy, pv, pwm_t), "test": cls_metrics(ty, pt, pwm_t),
+                      "threshold_log_odds": round(pwm_t, 3)}}
+    log("finetune:", json.dumps(result))
+    torch.save({"state_dict": model.state_dict(), "config": cfg.to_dict(), "result": result},
+               os.path.join(WORK, "ctcf.pt"))
+    np.savetxt(os.path.join(WORK, "ctcf_test_probs.txt"), tp, fmt="%.6f")
+
+
+# ---------------------------------------------------------------- export
+def stage_export(args):
+    import shutil
+    tok = os.path.join(WORK, "tokenizer.json")
+    pre = torch.load(os.path.join(WORK, "grover-mini.pt"))
+    ft = torch.load(os.path.join(WORK, "ctcf.pt"))
+    arch = {"type": "bert", **{k: v for k, v in pre["config"].items() if k != "model_type"}}
+    common = {"format": 1, "trained": True, "window": 1000, "stride": 200, "max_tokens": 512,
+              "tokenizer": {"kind": "bpe", "file": "tokenizer.json"}, "architecture": arch,
+              "license": "MIT (weights trained here on public data; see data/SOURCES.md)"}
+    # grover-mini: masked LM
+    out = os.path.join(ROOT, "models", "grover-mini")
+    os.makedirs(out, exist_ok=True)
+    shutil.copy(tok, os.path.join(out, "tokenizer.json"))
+    m = BertForMaskedLM(BertConfig(**pre["config"]))
+    m.load_state_dict(pre["state_dict"])
+    export_onnx(m, "masked-lm", os.path.join(out, "model.onnx"))
+    mlm_delta = verify(m, "masked-lm", os.path.join(out, "model.onnx"), pre["config"]["vocab_size"], "fp32")
+    export_attentions_onnx(m, os.path.join(out, "model-attn.onnx"))
+    verify_attentions(m, os.path.join(out, "model-attn.onnx"), pre["config"]["vocab_size"])
+    write_json(os.path.join(out, "grover.json"), {
+        **common, "name": "grover-mini", "task": "masked-lm",
+        "description": "Small GROVER-architecture BERT masked-LM pre-trained here on 1 Mb-scale real human DNA",
+        "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32", "attentions_file": "model-attn.onnx",
+                 "outputs": {"logits": "[batch, tokens, vocab]", "last_hidden_state": "[batch, tokens, hidden]"}},
+        "provenance": {"script": "scripts/train.py --stage pretrain", "seed": args.seed, "steps": pre["steps"],
+                       "train_tokens": pre["train_tokens"], "minutes_on_2_cpu_cores": round(pre["minutes"], 1),
+                       "data": "data/chr22_20M.fa (first 900 kb) + CTCF training split, both strands"},
+        "metrics": {"heldout": pre["metrics"]}})
+    # ctcf: classifier
+    out = os.path.join(ROOT, "models", "ctcf")
+    os.makedirs(out, exist_ok=True)
+    shutil.copy(tok, os.path.join(out, "tokenizer.json"))
+    m = BertForSequenceClassification(BertConfig(**ft["config"]))
+    m.load_state_dict(ft["state_dict"])
+    export_onnx(m, "classification", os.path.join(out, "model.onnx"))
+    cls_delta = verify(m, "classification", os.path.join(out, "model.onnx"), ft["config"]["vocab_size"], "fp32")
+    r = ft["result"]
+    write_json(os.path.join(out, "grover.json"), {
+        **common, "name": "ctcf", "task": "classification",
+        "description": "CTCF binding classifier: grover-mini fine-tuned on 1-kb CTCF-bound vs unbound human sequences",
+        "labels": ["unbound", "bound"], "positive_label": "bound", "threshold": r["threshold"],
+        "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32",
+                 "outputs": {"logits": "[batch, 2]", "last_hidden_state": "[batch, tokens, hidden]"}},
+        "provenance": {"script": "scripts/train.py --stage finetune", "seed": args.seed, "base": "grover-mini",
+                       "best_epoch": r["best_epoch"], "minutes_on_2_cpu_cores": r["minutes"],
+                       "data": "data/ctcf (ReMap 2020 + UniBind, hg38), split data/ctcf/split.tsv"},
+        "metrics": {"valid": r["valid"], "test": r["test"]},
+        "baseline": {"pwm": {"motif": "JASPAR MA0139.1", "valid": r["pwm"]["valid"], "test": r["pwm"]["test"],
+                             "threshold_log_odds": r["pwm"]["threshold_log_odds"]}}})
+    write_model_cards(pre, ft, arch, mlm_delta, cls_delta)
+    log("export: wrote models/grover-mini and models/ctcf")
+
+
+def write_model_cards(pre, ft, arch, mlm_delta, cls_delta):
+    r = ft["result"]
+    m = pre["metrics"]
+    shape = (f"BERT encoder, {arch['num_hidden_layers']} layers, hidden {arch['hidden_size']}, "
+             f"{arch['num_attention_heads']} heads, intermediate {arch['intermediate_size']}, "
+             f"{arch['max_position_embeddings']} positions, vocabulary {arch['vocab_size']} "
+             f"(600 BPE merges + A/C/G/T/N + 5 special tokens)")
+    common_not = ("It is **not** the published GROVER model (PoetschLab/GROVER, 12 layers, hidden 768, pre-trained "
+                  "on the whole human genome): it has GROVER's architecture and tokenizer design at a size "
+                  "that trains on 2 CPU cores, on about 4 Mb of real human DNA. To use the published weights, "
+                  "see \"Using the published GROVER model\" in the README.")
+    row = lambda name, d: f"| {name} | {d['auroc']:.3f} | {d['auprc']:.3f} | {d['mcc']:.3f} |"
+    with open(os.path.join(ROOT, "models", "grover-mini", "MODEL.md"), "w") as fh:
+        fh.write(f"""# grover-mini
+
+A small GROVER-style DNA language model: a masked-token BERT over a byte-pair vocabulary of human DNA.
+
+- **Architecture**: {shape}.
+- **Tokenizer**: learnt here by `scripts/learn_bpe.py` as GROVER learnt its own: 600 cycles of merging
+  the most frequent adjacent token pair, starting from single nucleotides, over the first 900 kb of
+  `data/chr22_20M.fa` and the CTCF training split (N stays a one-base token).
+- **Pre-training**: masked-LM as in BERT (15% of tokens; 80% [MASK], 10% random, 10% unchanged), AdamW,
+  peak learning rate {ARGS.pretrain_lr:g}, {pre['steps']} steps of {ARGS.batch} sequences of 1 kb (both strands),
+  {pre['train_tokens']:,} training tokens, {pre['minutes']:.0f} minutes on 2 CPU cores, seed {ARGS.seed}.
+  Held out: the last 100 kb of the chr22 slice and 200 CTCF validation sequences.
+- **Held-out masked-token results** ({m['masked_tokens']:,} masked tokens):
+
+| model | accuracy | perplexity |
+|---|---|---|
+| grover-mini | {m['accuracy']:.4f} | {m['perplexity']:.1f} |
+| token-frequency baseline (always the unigram distribution of training tokens) | {m['baseline_unigram']['accuracy']:.4f} | {m['baseline_unigram']['perplexity']:.1f} |
+
+- **ONNX**: opset 14, inputs `input_ids`/`attention_mask` (int64 [batch, tokens]), output `logits`
+  [batch, tokens, vocabulary]; ONNX Runtime vs PyTorch max |Δ| = {mlm_delta:.2g}.
+- **Intended use**: the base for fine-tuned grover classifiers (`ctcf`), and for `grover fill`/`embed`
+  demonstrations. {common_not}
+- **Reproduce**: `/usr/bin/python3 scripts/train.py` (vocabulary, pre-training, fine-tuning, export; fixed seeds).
+- **Licence**: MIT; data provenance in `data/SOURCES.md`.
+""")
+    with open(os.path.join(ROOT, "models", "ctcf", "MODEL.md"), "w") as fh:
+        fh.write(f"""# ctcf
+
+Classifies a 1-kb human DNA window as CTCF-bound or not: `grover-mini` fine-tuned on real ChIP-seq-derived
+data. The default model of `grover predict`.
+
+- **Data**: `data/ctcf` — 2,000 CTCF-bound 1-kb hg38 sequences (ReMap 2020 + UniBind) and 2,000 GC-matched
+  sequences bound by other factors but not CTCF. Split 70/15/15 (`data/ctcf/split.tsv`, seed 13) with
+  overlapping sequences (shared 50-mers) kept on one side.
+- **Training**: from grover-mini's encoder plus a new 2-way head; cross-entropy, AdamW, peak learning rate
+  {ARGS.finetune_lr:g} with warm-up and linear decay, batch {ARGS.batch}, {ARGS.epochs} epochs with a random strand per
+  sequence each epoch (reverse-complement augmentation); the epoch with the best validation AUROC is kept
+  (epoch {r['best_epoch']}); {r['minutes']:.0f} minutes on 2 CPU cores.
+- **Scoring**: P(bound) averaged over the window and its reverse complement, exactly as
+  `grover predict --strand both` reports it. Decision threshold {r['threshold']:.4f}: the probability that
+  maximises MCC on the validation split.
+- **Test results** ({r['test']['n']} held-out sequences, {r['test']['positives']} bound), against the JASPAR
+  MA0139.1 baseline (best log-odds over the sequence, both strands; its threshold also chosen on validation):
+
+| model | AUROC | AUPRC | MCC |
+|---|---|---|---|
+{row('ctcf (this model)', r['test'])}
+{row('JASPAR MA0139.1 PWM', r['pwm']['test'])}
+
+  Validation: AUROC {r['valid']['auroc']:.3f} (PWM {r['pwm']['valid']['auroc']:.3f}). For reference, DanQ trained on the
+  5,000-sequence source set reached AUROC 0.895 on its own 10% split (not the same split).
+- **ONNX**: opset 14, output `logits` [batch, 2] over labels (unbound, bound); ONNX Runtime vs PyTorch
+  max |Δ| = {cls_delta:.2g}.
+- **Intended use**: scanning human genomic DNA for likely CTCF binding; windows of 1 kb like its
+  training data. **Not** a replacement for ChIP-seq, not validated on other species or cell-type
+  specific binding, and trained on only 2,800 sequences: expect false positives at motif-like sequence.
+  {common_not}
+- **Reproduce**: `/usr/bin/python3 scripts/train.py` (fixed seeds; see README for the time it takes).
+- **Licence**: MIT for the weights; the training data's terms are in `data/SOURCES.md`.
+""")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--stage", default="all", choices=["all", "vocab", "pretrain", "finetune", "export"])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--merges", type=int, default=600)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--pretrain-steps", type=int, default=600)
+    ap.add_argument("--pretrain-lr", type=float, default=7e-4)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--finetune-lr", type=float, default=1.5e-4)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    global ARGS
+    ARGS = args
+    torch.set_num_threads(args.threads)
+    os.makedirs(WORK, exist_ok=True)
+    stages = ["vocab", "pretrain", "finetune", "export"] if args.stage == "all" else [args.stage]
+    for s in stages:
+        globals()["stage_" + s](args)
+
+
+if __name__ == "__main__":
+    main()
