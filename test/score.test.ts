@@ -66,6 +66,23 @@ describe('grover score: VCF in and out', () => {
     })
   })
 
+  it('--region reads a bgzip VCF through its tabix index; a plain VCF is filtered; both equal the full run\'s rows', async () => {
+    const region = ['--region', 'chr22_20M:100001-130000', '--region', 'chr22_20M:2001-5000']
+    const viaIndex = await grover(['score', GENOME, DBSNP, '--model', MLM, '--format', 'tsv', '-q', ...region])
+    assert.equal(viaIndex.code, 0, viaIndex.stderr)
+    const d = tmp()
+    const plain = join(d, 'plain.vcf')
+    writeFileSync(plain, (await bash(`zcat ${DBSNP}`)).stdout)
+    const filtered = await grover(['score', GENOME, plain, '--model', MLM, '--format', 'tsv', '-q', ...region])
+    assert.equal(filtered.stdout, viaIndex.stdout)
+    const rows = viaIndex.stdout.trim().split('\n').slice(1)
+    const expected = (await bash(`zcat ${DBSNP} | awk '!/^#/ && (($2 > 2000 && $2 <= 5000) || ($2 > 100000 && $2 <= 130000))' | wc -l`)).stdout.trim()
+    assert.equal(String(rows.length), expected)
+    assert.ok(rows.length > 50)
+    const positions = rows.map((l) => Number(l.split('\t')[1]))
+    assert.deepEqual(positions, [...positions].sort((a, b) => a - b), 'sorted by position')
+  })
+
   it('splits multi-allelic records, gives "." to symbolic alleles, appends to existing INFO', async () => {
     const d = tmp()
     const f = join(d, 'm.vcf')

@@ -19,6 +19,7 @@ declared in the header); --format tsv writes "chrom pos id ref alt llr|delta", o
   static override examples = [
     '<%= config.bin %> <%= command.id %> data/chr22_20M.fa data/chr22_20M.dbsnp.vcf.gz > scored.vcf',
     '<%= config.bin %> <%= command.id %> data/chr22_20M.fa data/chr22_20M.dbsnp.vcf.gz --model ctcf --format tsv',
+    '<%= config.bin %> <%= command.id %> data/chr22_20M.fa data/chr22_20M.dbsnp.vcf.gz --region chr22_20M:100001-200000',
   ]
 
   static override args = {
@@ -29,6 +30,7 @@ declared in the header); --format tsv writes "chrom pos id ref alt llr|delta", o
   static override flags = {
     model: Flags.string({char: 'm', description: 'masked-LM or classification bundle', default: 'grover-mini'}),
     format: Flags.string({char: 'f', description: 'output format', options: ['vcf', 'tsv'], default: 'vcf'}),
+    region: Flags.string({char: 'r', description: 'only variants in this region, 1-based inclusive (repeatable); a bgzip VCF with .tbi is read through its index', multiple: true}),
     'skip-mismatch': Flags.boolean({description: 'skip records whose REF differs from the FASTA (counted on stderr) instead of stopping', default: false}),
     window: Flags.integer({char: 'w', description: 'window in bp centred on each variant [default: the model\'s]'}),
     'batch-size': Flags.integer({char: 'b', description: 'about this many alleles per model call', default: 8}),
@@ -42,7 +44,7 @@ declared in the header); --format tsv writes "chrom pos id ref alt llr|delta", o
     const {args, flags} = await this.parse(Score)
     await runCommand(this, flags.output, async (sink, signal, log) => {
       const s = await score({
-        fasta: args.fasta, vcf: args.vcf, model: flags.model, format: flags.format as 'vcf' | 'tsv',
+        fasta: args.fasta, vcf: args.vcf, regions: flags.region, model: flags.model, format: flags.format as 'vcf' | 'tsv',
         skipMismatch: flags['skip-mismatch'], window: flags.window, batchSize: flags['batch-size'],
         device: flags.device as 'auto' | 'cpu', threads: flags.threads, progress: false, signal, log,
       }, sink)

@@ -2,7 +2,8 @@ import {reverseComplement} from '../dna.js'
 import {GroverError} from '../errors.js'
 import {Fasta} from '../io/fasta.js'
 import type {Sink} from '../io/output.js'
-import {readVcf, type VcfRecord} from '../io/vcf.js'
+import {normalizeRegions, parseRegion} from '../io/regions.js'
+import {readVcf, readVcfRegions, type VcfRecord} from '../io/vcf.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
 import {type Device, ModelSession, padBatch} from '../model/session.js'
 import {pipelined} from './batches.js'
@@ -12,6 +13,8 @@ import {softmax} from './predict.js'
 export interface ScoreOptions {
   fasta: string
   vcf: string
+  /** only records whose POS lies in these regions (1-based inclusive strings) */
+  regions?: string[]
   model: string
   format: 'vcf' | 'tsv'
   skipMismatch: boolean
@@ -92,16 +95,16 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
 
     const prepare = async (r: VcfRecord): Promise<Job | undefined> => {
       const len = fasta.index.lengths.get(r.chrom)
-      if (len === undefined) throw new GroverError(`${opts.vcf}:${r.lineNo}: chromosome "${r.chrom}" is not in ${opts.fasta} (sequences: ${fasta.index.names.slice(0, 5).join(', ')}${fasta.index.names.length > 5 ? ', …' : ''}). Rename the VCF's chromosomes to match the FASTA.`)
+      if (len === undefined) throw new GroverError(`${r.where}: chromosome "${r.chrom}" is not in ${opts.fasta} (sequences: ${fasta.index.names.slice(0, 5).join(', ')}${fasta.index.names.length > 5 ? ', …' : ''}). Rename the VCF's chromosomes to match the FASTA.`)
       const p0 = r.pos - 1
-      if (p0 + r.ref.length > len) throw new GroverError(`${opts.vcf}:${r.lineNo}: ${r.chrom}:${r.pos} ${r.ref} runs past the end of the sequence (length ${len}).`)
+      if (p0 + r.ref.length > len) throw new GroverError(`${r.where}: ${r.chrom}:${r.pos} ${r.ref} runs past the end of the sequence (length ${len}).`)
       const fa = await fasta.fetch(r.chrom, p0, p0 + r.ref.length)
       if (fa !== r.ref) {
         if (opts.skipMismatch) {
           stats.mismatches++
           return undefined
         }
-        throw new GroverError(`${opts.vcf}:${r.lineNo}: REF ${r.ref} at ${r.chrom}:${r.pos} does not match the FASTA (${fa}). Is the VCF for another assembly? Use --skip-mismatch to skip such records.`)
+        throw new GroverError(`${r.where}: REF ${r.ref} at ${r.chrom}:${r.pos} does not match the FASTA (${fa}). Is the VCF for another assembly? Use --skip-mismatch to skip such records.`)
       }
       // window of W bp centred on the REF allele, kept inside the sequence
       const ws = Math.max(0, Math.min(len - W, p0 + Math.floor(r.ref.length / 2) - Math.floor(W / 2)))
@@ -131,7 +134,10 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
     async function* batches(): AsyncGenerator<Job[]> {
       let cur: Job[] = []
       let rows = 0
-      for await (const item of readVcf(opts.vcf)) {
+      const items = opts.regions?.length
+        ? readVcfRegions(opts.vcf, normalizeRegions(opts.regions.map((x) => parseRegion(x, fasta.index)), fasta.index))
+        : readVcf(opts.vcf)
+      for await (const item of items) {
         if (opts.signal?.aborted) return
         if (item.kind === 'meta') {
           if (opts.format === 'vcf') await sink.writeLine(item.line)
