@@ -14,7 +14,7 @@ class BertConfig:
     def __init__(self, vocab_size, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
                  intermediate_size=3072, max_position_embeddings=512, type_vocab_size=2,
                  layer_norm_eps=1e-12, hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
-                 pad_token_id=0, hidden_act="gelu", num_labels=2, **_ignored):
+                 pad_token_id=0, hidden_act="gelu", num_labels=2, classifier_pooling="cls", **_ignored):
         self.vocab_size = vocab_size
         self.hidden_size = hidden_size
         self.num_hidden_layers = num_hidden_layers
@@ -30,6 +30,9 @@ class BertConfig:
             raise ValueError(f"hidden_act {hidden_act!r} is not supported (only 'gelu', as GROVER uses)")
         self.hidden_act = hidden_act
         self.num_labels = num_labels
+        if classifier_pooling not in ("cls", "mean"):
+            raise ValueError(f"classifier_pooling {classifier_pooling!r} must be 'cls' (HF: pooler on [CLS]) or 'mean'")
+        self.classifier_pooling = classifier_pooling
 
     def to_dict(self):
         d = dict(self.__dict__)
@@ -232,6 +235,10 @@ class BertForSequenceClassification(nn.Module):
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None):
         h, pooled, attentions = self.bert(input_ids, attention_mask, token_type_ids)
+        if self.config.classifier_pooling == "mean":
+            # grover's own option (not in transformers): mean of the hidden states over real tokens
+            m = (torch.ones_like(input_ids) if attention_mask is None else attention_mask).unsqueeze(-1).to(h.dtype)
+            pooled = (h * m).sum(1) / m.sum(1)
         return self.classifier(self.dropout(pooled)), h, attentions
 
 

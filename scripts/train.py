@@ -93,7 +93,9 @@ def lr_at(step, total, peak, warmup):
 
 
 # ---------------------------------------------------------------- pre-training
-def mlm_mask(ids, mask, bpe, vocab_size, rng):
+def mlm_mask(ids, mask, bpe, vocab_size, rng, all_mask=False):
+    """BERT's corruption: 15% of tokens chosen; 80% [MASK], 10% random, 10% unchanged (training).
+    all_mask=True replaces every chosen token by [MASK] (evaluation: the true token is never shown)."""
     labels = ids.clone()
     special = (ids == bpe.cls) | (ids == bpe.sep) | (mask == 0)
     prob = torch.full(ids.shape, 0.15)
@@ -102,6 +104,9 @@ def mlm_mask(ids, mask, bpe, vocab_size, rng):
     labels[~chosen] = -100
     inp = ids.clone()
     r = torch.rand(ids.shape, generator=rng)
+    if all_mask:
+        inp[chosen] = bpe.mask
+        return inp, labels
     inp[chosen & (r < 0.8)] = bpe.mask
     rand_tok = torch.randint(5, vocab_size, ids.shape, generator=rng)
     swap = chosen & (r >= 0.8) & (r < 0.9)
@@ -129,7 +134,7 @@ def evaluate_mlm(model, held, bpe, vocab_size, unigram, seed=7):
     with torch.no_grad():
         for i in range(0, len(held), 32):
             ids, mask = pad_batch(held[i:i + 32], bpe.pad)
-            inp, labels = mlm_mask(ids, mask, bpe, vocab_size, rng)
+            inp, labels = mlm_mask(ids, mask, bpe, vocab_size, rng, all_mask=True)
             logits = model(inp, mask)[0]
             sel = labels != -100
             lp = torch.log_softmax(logits[sel], dim=-1)
@@ -189,6 +194,21 @@ def stage_pretrain(args):
                os.path.join(WORK, "grover-mini.pt"))
 
 
+def stage_evalmlm(args):
+    """Re-evaluate the saved grover-mini on the held-out set (every chosen token masked)."""
+    bpe = BPE(os.path.join(WORK, "tokenizer.json"))
+    ck = torch.load(os.path.join(WORK, "grover-mini.pt"))
+    model = BertForMaskedLM(BertConfig(**ck["config"]))
+    model.load_state_dict(ck["state_dict"])
+    train, held = pretrain_corpus(bpe)
+    vocab_size = len(bpe.vocab)
+    counts = np.bincount(np.concatenate([np.array(x[1:-1]) for x in train]), minlength=vocab_size).astype(float)
+    unigram = (counts + 1) / (counts + 1).sum()
+    ck["metrics"] = evaluate_mlm(model, held, bpe, vocab_size, unigram)
+    log("evalmlm: held-out", json.dumps(ck["metrics"]))
+    torch.save(ck, os.path.join(WORK, "grover-mini.pt"))
+
+
 # ---------------------------------------------------------------- fine-tuning
 def predict_probs(model, seqs, bpe, batch=64):
     """P(bound) averaged over both strands, exactly as `grover predict --strand both` reports it."""
@@ -215,7 +235,7 @@ def stage_finetune(args):
     torch.manual_seed(args.seed)
     bpe = BPE(os.path.join(WORK, "tokenizer.json"))
     ck = torch.load(os.path.join(WORK, "grover-mini.pt"))
-    cfg = BertConfig(**ck["config"])
+    cfg = BertConfig(**{**ck["config"], "classifier_pooling": args.head})
     model = BertForSequenceClassification(cfg)
     init_weights(model)
     missing = model.load_state_dict({k: v for k, v in ck["state_dict"].items() if k.startswith("bert.")}, strict=False)
@@ -272,9 +292,10 @@ def stage_finetune(args):
               "pwm": {"valid": cls_metrics(vy, pv, pwm_t), "test": cls_metrics(ty, pt, pwm_t),
                       "threshold_log_odds": round(pwm_t, 3)}}
     log("finetune:", json.dumps(result))
-    torch.save({"state_dict": model.state_dict(), "config": cfg.to_dict(), "result": result},
-               os.path.join(WORK, "ctcf.pt"))
-    np.savetxt(os.path.join(WORK, "ctcf_test_probs.txt"), tp, fmt="%.6f")
+    torch.save({"state_dict": model.state_dict(), "config": cfg.to_dict(), "result": result,
+                "recipe": {"head": args.head, "lr": args.finetune_lr, "epochs": args.epochs, "batch": args.batch}},
+               os.path.join(WORK, f"{args.run}.pt"))
+    np.savetxt(os.path.join(WORK, f"{args.run}_test_probs.txt"), tp, fmt="%.6f")
 
 
 # ---------------------------------------------------------------- export
@@ -282,7 +303,7 @@ def stage_export(args):
     import shutil
     tok = os.path.join(WORK, "tokenizer.json")
     pre = torch.load(os.path.join(WORK, "grover-mini.pt"))
-    ft = torch.load(os.path.join(WORK, "ctcf.pt"))
+    ft = torch.load(os.path.join(WORK, f"{args.run}.pt"))
     arch = {"type": "bert", **{k: v for k, v in pre["config"].items() if k != "model_type"}}
     common = {"format": 1, "trained": True, "window": 1000, "stride": 200, "max_tokens": 512,
               "tokenizer": {"kind": "bpe", "file": "tokenizer.json"}, "architecture": arch,
@@ -333,6 +354,7 @@ def stage_export(args):
 
 def write_model_cards(pre, ft, arch, mlm_delta, cls_delta):
     r = ft["result"]
+    rec = ft.get("recipe") or {"head": "cls", "lr": 1.5e-4, "epochs": 4, "batch": 32}
     m = pre["metrics"]
     shape = (f"BERT encoder, {arch['num_hidden_layers']} layers, hidden {arch['hidden_size']}, "
              f"{arch['num_attention_heads']} heads, intermediate {arch['intermediate_size']}, "
@@ -379,8 +401,8 @@ data. The default model of `grover predict`.
 - **Data**: `data/ctcf` — 2,000 CTCF-bound 1-kb hg38 sequences (ReMap 2020 + UniBind) and 2,000 GC-matched
   sequences bound by other factors but not CTCF. Split 70/15/15 (`data/ctcf/split.tsv`, seed 13) with
   overlapping sequences (shared 50-mers) kept on one side.
-- **Training**: from grover-mini's encoder plus a new 2-way head; cross-entropy, AdamW, peak learning rate
-  {ARGS.finetune_lr:g} with warm-up and linear decay, batch {ARGS.batch}, {ARGS.epochs} epochs with a random strand per
+- **Training**: from grover-mini's encoder plus a new 2-way head on the {'mean of the token vectors' if rec['head'] == 'mean' else '[CLS] pooler'}; cross-entropy, AdamW, peak learning rate
+  {rec['lr']:g} with warm-up and linear decay, batch {rec['batch']}, {rec['epochs']} epochs with a random strand per
   sequence each epoch (reverse-complement augmentation); the epoch with the best validation AUROC is kept
   (epoch {r['best_epoch']}); {r['minutes']:.0f} minutes on 2 CPU cores.
 - **Scoring**: P(bound) averaged over the window and its reverse complement, exactly as
@@ -409,7 +431,7 @@ data. The default model of `grover predict`.
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stage", default="all", choices=["all", "vocab", "pretrain", "finetune", "export"])
+    ap.add_argument("--stage", default="all", choices=["all", "vocab", "pretrain", "evalmlm", "finetune", "export"])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--merges", type=int, default=600)
     ap.add_argument("--batch", type=int, default=32)
@@ -418,6 +440,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--finetune-lr", type=float, default=1.5e-4)
+    ap.add_argument("--head", default="cls", choices=["cls", "mean"], help="classifier pooling: [CLS] pooler or mean of tokens")
+    ap.add_argument("--run", default="ctcf", help="name of the fine-tuned checkpoint (build/train/RUN.pt) written by finetune and read by export")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     global ARGS

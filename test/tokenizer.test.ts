@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
@@ -10,7 +10,13 @@ import {Tokenizer} from '../src/tokenizers/tokenizer.js'
 import {genomeSeq, ROOT, rng, tmp} from './helpers/util.js'
 
 const DIR = join(ROOT, 'test', 'fixtures', 'tokenizers')
-const FIXTURES = [...readdirSync(DIR).filter((f) => f.endsWith('.json')).map((f) => join(DIR, f)), join(ROOT, 'test', 'fixtures', 'tiny-ctcf', 'tokenizer.json')]
+const MODELS = join(ROOT, 'models')
+const FIXTURES = [
+  ...readdirSync(DIR).filter((f) => f.endsWith('.json')).map((f) => join(DIR, f)),
+  join(ROOT, 'test', 'fixtures', 'tiny-ctcf', 'tokenizer.json'),
+  // the shipped bundles' own tokenizers
+  ...readdirSync(MODELS).map((m) => join(MODELS, m, 'tokenizer.json')).filter((f) => existsSync(f)),
+]
 
 /**
  * 110 kb of the real chr22 slice across the edge of its 100-kb N block (positions 450,000-560,000),
