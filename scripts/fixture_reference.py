@@ -81,12 +81,51 @@ def mlm_reference(out):
     with open(out, "w") as fh:
         json.dump({"made_by": "scripts/fixture_reference.py (PyTorch " + torch.__version__ + ")",
                    "fill": {"sequence": FILL_SEQ, "masks": masks}, "track": track, "score_llr": llr,
-                   "attention": attn}, fh, indent=1)
+                   "attention": attn,
+                   "generate": {"prompt": GEN_PROMPT, "length": GEN_LENGTH, "sequence": generate_reference(model, bpe)}}, fh, indent=1)
         fh.write("\n")
 
 
 # (1-based POS, REF, ALT) from data/chr22_20M.dbsnp.vcf.gz: an SNV, a deletion, an insertion
 SCORE_VARIANTS = [(146, "G", "A"), (1587, "CAG", "C"), (3490, "C", "CAG")]
+
+
+GEN_PROMPT, GEN_LENGTH = "TGGGAAGGTGGGGAGGTGCTCACC", 60
+PROBE = ("TGGGAAGGTGGGGAGGTGCTCACCTTGGGGAGCCCCCCTGAGTGCTCTGCAAGCTCTGGGGTCACCTGCCTGGCCAAGGACCCAGTACCAGCCGCC"
+         "TCAAAG")
+
+
+def generate_reference(model, bpe, max_tokens=512):
+    """Greedy iterative unmasking exactly as grover generate does it (temperature 0)."""
+    import math
+    import re
+    allowed = [i for i in range(len(bpe.inv)) if re.fullmatch("[ACGT]+", bpe.inv[i])]
+    bp_per_token = len(PROBE) / len(bpe.encode(PROBE, specials=False))
+    left0, text = bpe.encode(GEN_PROMPT, specials=False), ""
+    while len(text) < GEN_LENGTH:
+        want = max(1, math.ceil((GEN_LENGTH - len(text)) / bp_per_token))
+        left = left0 + bpe.encode(text, specials=False)
+        room = max_tokens - 2
+        keep = min(len(left), max(0, room // 2))
+        k = max(1, min(want, room - keep))
+        left = left[len(left) - keep:]
+        fill = [-1] * k
+        while -1 in fill:
+            ids = [bpe.cls] + left + [bpe.mask if x < 0 else x for x in fill] + [bpe.sep]
+            t = torch.tensor([ids])
+            with torch.no_grad():
+                logits = model(t, torch.ones_like(t))[0][0]
+            masked = [i for i, x in enumerate(fill) if x < 0]
+            per_round = max(1, math.ceil(len(masked) / 16))
+            cands = []
+            for i in masked:
+                p = torch.softmax(logits[1 + len(left) + i, allowed], -1)
+                best = int(torch.argmax(p))
+                cands.append((-float(p[best]), i, best))
+            for _, i, best in sorted(cands)[:per_round]:
+                fill[i] = allowed[best]
+        text += "".join(bpe.inv[x] for x in fill)
+    return GEN_PROMPT + text[:GEN_LENGTH]
 
 
 def score_reference(model, bpe, seq, task, window=1000):

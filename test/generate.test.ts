@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
@@ -14,7 +14,15 @@ function records(fasta: string): Array<{name: string; seq: string}> {
   })
 }
 
+const ref = (JSON.parse(readFileSync(join(MLM, 'reference.json'), 'utf8')) as {generate: {prompt: string; length: number; sequence: string}}).generate
+
 describe('grover generate', () => {
+  it('greedy unmasking writes what the same algorithm in PyTorch writes (scripts/fixture_reference.py)', async () => {
+    const r = await grover(['generate', '--model', MLM, '--length', String(ref.length), '--prompt', ref.prompt])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(records(r.stdout)[0]!.seq, ref.sequence)
+  })
+
   it('writes --n sequences of exactly --length bp after the prompt, only A/C/G/T, reproducibly by seed', async () => {
     const args = ['generate', '--model', MLM, '--length', '137', '--n', '3', '--temperature', '1', '--seed', '5', '--prompt', 'acgtacgt']
     const a = await grover(args)

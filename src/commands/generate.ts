@@ -36,6 +36,7 @@ a window of real sequence on each side as context. Output is FASTA on stdout or 
     output: Flags.string({char: 'o', description: 'write FASTA to FILE (via a temporary file renamed on success)'}),
     device: Flags.string({description: 'where the model runs', options: ['auto', 'cpu'], default: 'auto'}),
     threads: Flags.integer({description: 'CPU threads for the model [default: all cores]'}),
+    quiet: Flags.boolean({char: 'q', description: 'no progress bar on stderr', default: false}),
   }
 
   async run(): Promise<void> {
@@ -45,7 +46,8 @@ a window of real sequence on each side as context. Output is FASTA on stdout or 
     if (flags.n < 1) this.error('--n must be at least 1.', {exit: 2})
     await runCommand(this, flags.output, (sink, _signal, log) => generate({
       fasta: args.fasta, region: flags.region, length: flags.length, n: flags.n, prompt: flags.prompt, temperature,
-      seed: flags.seed, model: flags.model, device: flags.device as 'auto' | 'cpu', threads: flags.threads, log,
+      seed: flags.seed, model: flags.model, device: flags.device as 'auto' | 'cpu', threads: flags.threads,
+      progress: !flags.quiet && process.stderr.isTTY === true, log,
     }, sink))
   }
 }

@@ -37,7 +37,7 @@ declared in the header); --format tsv writes "chrom pos id ref alt llr|delta", o
     output: Flags.string({char: 'o', description: 'write to FILE (via a temporary file renamed on success)'}),
     device: Flags.string({description: 'where the model runs', options: ['auto', 'cpu'], default: 'auto'}),
     threads: Flags.integer({description: 'CPU threads for the model [default: all cores]'}),
-    quiet: Flags.boolean({char: 'q', description: 'no summary on stderr', default: false}),
+    quiet: Flags.boolean({char: 'q', description: 'no progress bar and no summary on stderr', default: false}),
   }
 
   async run(): Promise<void> {
@@ -46,7 +46,7 @@ declared in the header); --format tsv writes "chrom pos id ref alt llr|delta", o
       const s = await score({
         fasta: args.fasta, vcf: args.vcf, regions: flags.region, model: flags.model, format: flags.format as 'vcf' | 'tsv',
         skipMismatch: flags['skip-mismatch'], window: flags.window, batchSize: flags['batch-size'],
-        device: flags.device as 'auto' | 'cpu', threads: flags.threads, progress: false, signal, log,
+        device: flags.device as 'auto' | 'cpu', threads: flags.threads, progress: !flags.quiet && process.stderr.isTTY === true, signal, log,
       }, sink)
       if (!flags.quiet) log(`grover score: ${s.records.toLocaleString('en-US')} records, ${s.alleles.toLocaleString('en-US')} alleles, ${s.scored.toLocaleString('en-US')} scored, ${s.skipped} not scorable${s.mismatches ? `, ${s.mismatches} REF mismatches skipped` : ''}`)
     })

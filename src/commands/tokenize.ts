@@ -37,12 +37,14 @@ histogram and vocabulary use over all inputs.`
     json: Flags.boolean({description: 'print tokens, ids and bp offsets as JSON lines', exclusive: ['ids', 'stats']}),
     stats: Flags.boolean({description: 'print tokenization statistics over all inputs', exclusive: ['ids', 'json']}),
     output: Flags.string({char: 'o', description: 'write to FILE (via a temporary file renamed on success)'}),
+    quiet: Flags.boolean({char: 'q', description: 'no progress bar on stderr', default: false}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Tokenize)
     const mode: TokenizeMode = flags.ids ? 'ids' : flags.json ? 'json' : flags.stats ? 'stats' : 'tokens'
     await runCommand(this, flags.output, (sink) =>
-      tokenize({input: args.input, regions: flags.region, regionsFile: flags.regions, model: flags.model, mode, window: flags.window}, sink))
+      tokenize({input: args.input, regions: flags.region, regionsFile: flags.regions, model: flags.model, mode, window: flags.window,
+        progress: !flags.quiet && process.stderr.isTTY === true}, sink))
   }
 }

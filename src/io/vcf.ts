@@ -1,5 +1,5 @@
 import {createReadStream} from 'node:fs'
-import {open} from 'node:fs/promises'
+import {open, stat} from 'node:fs/promises'
 import {createInterface} from 'node:readline'
 import {createGunzip} from 'node:zlib'
 
@@ -27,7 +27,7 @@ export type VcfLine = {kind: 'meta'; line: string} | {kind: 'header'; line: stri
  * Stream a VCF, plain or bgzip/gzip-compressed (decompressed as a stream, so memory stays flat).
  * Checks the columns every data line needs and says file:line when one is malformed.
  */
-export async function* readVcf(path: string): AsyncGenerator<VcfLine> {
+export async function* readVcf(path: string, onBytes?: (done: number, total: number) => void): AsyncGenerator<VcfLine> {
   let fh
   try {
     fh = await open(path, 'r')
@@ -38,6 +38,14 @@ export async function* readVcf(path: string): AsyncGenerator<VcfLine> {
   await fh.read(magic, 0, 2, 0)
   await fh.close()
   const raw = createReadStream(path)
+  if (onBytes) {
+    const {size} = await stat(path)
+    let done = 0
+    raw.on('data', (chunk) => {
+      done += chunk.length
+      onBytes(done, size)
+    })
+  }
   const input = magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip()) : raw
   const rl = createInterface({input, crlfDelay: Infinity})
   let lineNo = 0

@@ -4,6 +4,7 @@ import type {Sink} from '../io/output.js'
 import {parseRegion} from '../io/regions.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
 import {type Device, ModelSession, padBatch} from '../model/session.js'
+import {Progress} from './progress.js'
 
 export interface GenerateOptions {
   /** FASTA file whose --region N stretches are filled; undefined to write new sequences */
@@ -17,6 +18,7 @@ export interface GenerateOptions {
   model: string
   device: Device
   threads?: number
+  progress: boolean
   log: (msg: string) => void
 }
 
@@ -66,20 +68,25 @@ async function unmask(slots: Slot[], bundle: Bundle, session: ModelSession, logi
       const perRound = Math.max(1, Math.ceil(masked.length / 16))
       const cand = masked.map((i) => {
         const off = (r * T + cls.length + s.left.length + i) * V
+        // confidence from the model's own distribution (temperature 1) over writable tokens
         let max = -Infinity
-        for (const id of allowed) max = Math.max(max, out.data[off + id]! / Math.max(temperature, 1e-6))
-        const w = allowed.map((id) => Math.exp(out.data[off + id]! / Math.max(temperature, 1e-6) - max))
-        const sum = w.reduce((a, b) => a + b, 0)
+        for (const id of allowed) max = Math.max(max, out.data[off + id]!)
+        const p = allowed.map((id) => Math.exp(out.data[off + id]! - max))
+        const sum = p.reduce((a, b) => a + b, 0)
         let best = 0
-        for (let k = 1; k < w.length; k++) if (w[k]! > w[best]!) best = k
-        return {i, w, sum, best, conf: w[best]! / sum}
+        for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k
+        return {i, off, best, conf: p[best]! / sum}
       }).sort((a, b) => b.conf - a.conf || a.i - b.i).slice(0, perRound)
       for (const c of cand) {
         let pick = c.best
         if (temperature > 0) {
-          let u = s.rand() * c.sum
+          // sample from softmax(logits / temperature) over writable tokens
+          let max = -Infinity
+          for (const id of allowed) max = Math.max(max, out.data[c.off + id]! / temperature)
+          const w = allowed.map((id) => Math.exp(out.data[c.off + id]! / temperature - max))
+          let u = s.rand() * w.reduce((a, b) => a + b, 0)
           pick = 0
-          while (pick < c.w.length - 1 && (u -= c.w[pick]!) > 0) pick++
+          while (pick < w.length - 1 && (u -= w[pick]!) > 0) pick++
         }
         s.fill[c.i] = allowed[pick]!
       }
@@ -125,6 +132,8 @@ export async function generate(opts: GenerateOptions, sink: Sink): Promise<void>
   const prompt = opts.prompt.toUpperCase()
   if (prompt && !WRITABLE.test(prompt)) throw new GroverError(`--prompt must be A/C/G/T bases, got "${opts.prompt.slice(0, 30)}".`)
   const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads})
+  let progress: Progress | undefined
+  let written = 0
   try {
     const logitsName = session.requireOutput('logits', 'masked-token probabilities')
     // Average bases per token of real DNA under this tokenizer: sets how many masks a stretch needs.
@@ -137,6 +146,7 @@ export async function generate(opts: GenerateOptions, sink: Sink): Promise<void>
       const seq = await fasta.fetch(region.chrom, region.start, region.end)
       const runs = [...seq.matchAll(/N+/g)].map((m) => [m.index!, m.index! + m[0].length] as const)
       if (runs.length === 0) opts.log(`note: ${opts.region} has no N bases; it is written unchanged.`)
+      progress = new Progress(opts.n * runs.reduce((a, [x, y]) => a + y - x, 0), opts.progress, 'bp written', 'stretches')
       const half = Math.floor(bundle.meta.window / 2)
       let result = seq
       for (let k = 0; k < opts.n; k++) {
@@ -151,6 +161,8 @@ export async function generate(opts: GenerateOptions, sink: Sink): Promise<void>
           const rightIds = bundle.tokenizer.encodeIds(rightText, false).slice(0, Math.floor(bundle.meta.max_tokens / 4))
           filled += await writeBetween(leftIds, rightIds, b - a, rand, bundle, session, logitsName, opts.temperature, bpPerToken)
           last = b
+          written += b - a
+          progress.update(written, 0)
         }
         result = filled + seq.slice(last)
         const name = `${region.chrom}:${region.start + 1}-${region.end}${opts.n > 1 ? `_sample${k + 1}` : ''} N filled by ${bundle.meta.name} (seed ${opts.seed + k}, temperature ${opts.temperature})`
@@ -159,13 +171,17 @@ export async function generate(opts: GenerateOptions, sink: Sink): Promise<void>
       return
     }
     if (!opts.length || opts.length < 1) throw new GroverError('give --length BP (new sequences) or a FASTA with --region (fill its N stretches).')
+    progress = new Progress(opts.n * opts.length, opts.progress, 'bp written', 'sequences')
     for (let k = 0; k < opts.n; k++) {
       const rand = rng(opts.seed + k)
       const body = await writeBetween(bundle.tokenizer.encodeIds(prompt, false), [], opts.length, rand, bundle, session, logitsName, opts.temperature, bpPerToken)
+      written += opts.length
+      progress.update(written, k + 1)
       const name = `generated_${k + 1} length=${opts.length} model=${bundle.meta.name} seed=${opts.seed + k} temperature=${opts.temperature}${prompt ? ` prompt=${prompt.length}bp` : ''}`
       for (const l of fastaLines(name, prompt + body)) await sink.writeLine(l)
     }
   } finally {
+    progress?.stop()
     await session.release()
   }
 }

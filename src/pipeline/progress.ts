@@ -9,12 +9,12 @@ export class Progress {
   private readonly t0 = Date.now()
   private windows = 0
 
-  constructor(total: number, enabled: boolean) {
+  constructor(total: number, enabled: boolean, unit = 'bp', items = 'windows') {
     if (!enabled) return
     this.bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,
-        format: 'grover {bar} {percentage}% | {value}/{total} bp | {windows} windows | {rate} windows/s | ETA {eta_formatted}',
+        format: `grover {bar} {percentage}% | {value}/{total} ${unit} | {windows} ${items} | {rate} ${items}/s | ETA {eta_formatted}`,
         hideCursor: true,
         clearOnComplete: true,
         etaBuffer: 50,

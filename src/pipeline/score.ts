@@ -1,3 +1,5 @@
+import {stat} from 'node:fs/promises'
+
 import {reverseComplement} from '../dna.js'
 import {GroverError} from '../errors.js'
 import {Fasta} from '../io/fasta.js'
@@ -9,6 +11,7 @@ import {type Device, ModelSession, padBatch} from '../model/session.js'
 import {pipelined} from './batches.js'
 import {probOf} from './fill.js'
 import {softmax} from './predict.js'
+import {Progress} from './progress.js'
 
 export interface ScoreOptions {
   fasta: string
@@ -89,6 +92,9 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
   const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads})
   const stats = {records: 0, alleles: 0, scored: 0, mismatches: 0, skipped: 0, seconds: 0}
   const t0 = Date.now()
+  const size = (await stat(opts.vcf).catch(() => ({size: 0}))).size
+  const progress = new Progress(size, opts.progress, 'bytes of VCF', 'records')
+  let bytesRead = 0
   try {
     const logitsName = session.requireOutput('logits', task === 'classification' ? 'class probabilities' : 'masked-token probabilities')
     let checkedChroms = false
@@ -136,7 +142,9 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
       let rows = 0
       const items = opts.regions?.length
         ? readVcfRegions(opts.vcf, normalizeRegions(opts.regions.map((x) => parseRegion(x, fasta.index)), fasta.index))
-        : readVcf(opts.vcf)
+        : readVcf(opts.vcf, (done) => {
+          bytesRead = done
+        })
       for await (const item of items) {
         if (opts.signal?.aborted) return
         if (item.kind === 'meta') {
@@ -211,11 +219,13 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
           await sink.writeLine(f.join('\t'))
         }
       }
+      progress.update(bytesRead, stats.records)
     }
     await pipelined(batches(), run, finish, opts.signal)
     if (!checkedChroms) throw new GroverError(`${opts.vcf}: no #CHROM header line; is this a VCF?`)
     await sink.flush()
   } finally {
+    progress.stop()
     stats.seconds = (Date.now() - t0) / 1000
     await session.release()
   }

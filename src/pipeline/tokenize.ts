@@ -7,6 +7,7 @@ import type {Sink} from '../io/output.js'
 import {selectRegions} from '../io/regions.js'
 import {loadBundle} from '../model/bundle.js'
 import type {Tokenizer} from '../tokenizers/tokenizer.js'
+import {Progress} from './progress.js'
 import {windowsOf} from './windows.js'
 
 export type TokenizeMode = 'tokens' | 'ids' | 'json' | 'stats'
@@ -20,6 +21,7 @@ export interface TokenizeOptions {
   mode: TokenizeMode
   window?: number
   stdin?: NodeJS.ReadableStream
+  progress?: boolean
 }
 
 /** One thing to tokenize: a name (region or FASTA record; undefined for a bare sequence) and its bases. */
@@ -87,8 +89,17 @@ export async function tokenize(opts: TokenizeOptions, sink: Sink): Promise<void>
     const fasta = await Fasta.open(opts.input)
     const regions = await selectRegions(fasta.index, opts.regions, opts.regionsFile)
     source = opts.input
+    const progress = new Progress(regions.reduce((a, r) => a + r.end - r.start, 0), opts.progress ?? false)
     items = (async function* () {
-      for await (const w of windowsOf(fasta, regions, window, window)) yield {name: `${w.chrom}:${w.start + 1}-${w.end}`, seq: w.seq, start: w.start}
+      let n = 0
+      try {
+        for await (const w of windowsOf(fasta, regions, window, window)) {
+          yield {name: `${w.chrom}:${w.start + 1}-${w.end}`, seq: w.seq, start: w.start}
+          progress.update(w.bpDone, ++n)
+        }
+      } finally {
+        progress.stop()
+      }
     })()
   } else {
     if (!SEQUENCE.test(opts.input)) {
