@@ -242,9 +242,22 @@ def stage_finetune(args):
     log("finetune: not from pre-training:", missing.missing_keys)
     data = ctcf_data()
     train = data["train"]
-    enc_f = [bpe.encode(s) for s, _ in train]
-    enc_r = [bpe.encode(revcomp(s)) for s, _ in train]
     ys = [y for _, y in train]
+    if args.crop:
+        # Position augmentation: each step sees a random `crop`-bp piece of the sequence that keeps its
+        # centre (where the ChIP-seq peak summit, and so the bound motif, lies), on a random strand.
+        def sample(i, strand_rc):
+            s = train[i][0]
+            slack = len(s) - args.crop
+            start = rng.randint(0, slack) if slack > 0 else 0
+            piece = s[start:start + args.crop]
+            return bpe.encode(revcomp(piece) if strand_rc else piece)
+    else:
+        enc_f = [bpe.encode(s) for s, _ in train]
+        enc_r = [bpe.encode(revcomp(s)) for s, _ in train]
+
+        def sample(i, strand_rc):
+            return enc_r[i] if strand_rc else enc_f[i]
     steps_per_epoch = math.ceil(len(train) / args.batch)
     total = steps_per_epoch * args.epochs
     opt = torch.optim.AdamW(model.parameters(), lr=args.finetune_lr, weight_decay=0.01)
@@ -258,7 +271,7 @@ def stage_finetune(args):
         rng.shuffle(idx)
         for b in range(0, len(idx), args.batch):
             part = idx[b:b + args.batch]
-            seqs = [enc_f[i] if rng.random() < 0.5 else enc_r[i] for i in part]  # reverse-complement augmentation
+            seqs = [sample(i, rng.random() >= 0.5) for i in part]  # reverse-complement augmentation
             ids, mask = pad_batch(seqs, bpe.pad)
             y = torch.tensor([ys[i] for i in part])
             for g in opt.param_groups:
@@ -293,7 +306,8 @@ def stage_finetune(args):
                       "threshold_log_odds": round(pwm_t, 3)}}
     log("finetune:", json.dumps(result))
     torch.save({"state_dict": model.state_dict(), "config": cfg.to_dict(), "result": result,
-                "recipe": {"head": args.head, "lr": args.finetune_lr, "epochs": args.epochs, "batch": args.batch}},
+                "recipe": {"head": args.head, "lr": args.finetune_lr, "epochs": args.epochs, "batch": args.batch,
+                           "crop": args.crop}},
                os.path.join(WORK, f"{args.run}.pt"))
     np.savetxt(os.path.join(WORK, f"{args.run}_test_probs.txt"), tp, fmt="%.6f")
 
@@ -303,7 +317,8 @@ def stage_export(args):
     import shutil
     tok = os.path.join(WORK, "tokenizer.json")
     pre = torch.load(os.path.join(WORK, "grover-mini.pt"))
-    ft = torch.load(os.path.join(WORK, f"{args.run}.pt"))
+    ft_path = os.path.join(WORK, f"{args.run}.pt")
+    ft = torch.load(ft_path) if os.path.exists(ft_path) else None
     arch = {"type": "bert", **{k: v for k, v in pre["config"].items() if k != "model_type"}}
     common = {"format": 1, "trained": True, "window": 1000, "stride": 200, "max_tokens": 512,
               "tokenizer": {"kind": "bpe", "file": "tokenizer.json"}, "architecture": arch,
@@ -327,6 +342,11 @@ def stage_export(args):
                        "train_tokens": pre["train_tokens"], "minutes_on_2_cpu_cores": round(pre["minutes"], 1),
                        "data": "data/chr22_20M.fa (first 900 kb) + CTCF training split, both strands"},
         "metrics": {"heldout": pre["metrics"]}})
+    write_mini_card(pre, arch, mlm_delta)
+    log("export: wrote models/grover-mini")
+    if ft is None:
+        log(f"export: no fine-tuned checkpoint {ft_path}; models/ctcf left as it is")
+        return
     # ctcf: classifier
     out = os.path.join(ROOT, "models", "ctcf")
     os.makedirs(out, exist_ok=True)
@@ -348,23 +368,27 @@ def stage_export(args):
         "metrics": {"valid": r["valid"], "test": r["test"]},
         "baseline": {"pwm": {"motif": "JASPAR MA0139.1", "valid": r["pwm"]["valid"], "test": r["pwm"]["test"],
                              "threshold_log_odds": r["pwm"]["threshold_log_odds"]}}})
-    write_model_cards(pre, ft, arch, mlm_delta, cls_delta)
-    log("export: wrote models/grover-mini and models/ctcf")
+    write_ctcf_card(pre, ft, arch, cls_delta)
+    log("export: wrote models/ctcf")
 
 
-def write_model_cards(pre, ft, arch, mlm_delta, cls_delta):
-    r = ft["result"]
-    rec = ft.get("recipe") or {"head": "cls", "lr": 1.5e-4, "epochs": 4, "batch": 32}
+def _shape(arch):
+    return (f"BERT encoder, {arch['num_hidden_layers']} layers, hidden {arch['hidden_size']}, "
+            f"{arch['num_attention_heads']} heads, intermediate {arch['intermediate_size']}, "
+            f"{arch['max_position_embeddings']} positions, vocabulary {arch['vocab_size']} "
+            f"(600 BPE merges + A/C/G/T/N + 5 special tokens)")
+
+
+COMMON_NOT = ("It is **not** the published GROVER model (PoetschLab/GROVER, 12 layers, hidden 768, pre-trained "
+              "on the whole human genome): it has GROVER's architecture and tokenizer design at a size "
+              "that trains on 2 CPU cores, on about 4 Mb of real human DNA. To use the published weights, "
+              "see \"Using the published GROVER model\" in the README.")
+
+
+def write_mini_card(pre, arch, mlm_delta):
     m = pre["metrics"]
-    shape = (f"BERT encoder, {arch['num_hidden_layers']} layers, hidden {arch['hidden_size']}, "
-             f"{arch['num_attention_heads']} heads, intermediate {arch['intermediate_size']}, "
-             f"{arch['max_position_embeddings']} positions, vocabulary {arch['vocab_size']} "
-             f"(600 BPE merges + A/C/G/T/N + 5 special tokens)")
-    common_not = ("It is **not** the published GROVER model (PoetschLab/GROVER, 12 layers, hidden 768, pre-trained "
-                  "on the whole human genome): it has GROVER's architecture and tokenizer design at a size "
-                  "that trains on 2 CPU cores, on about 4 Mb of real human DNA. To use the published weights, "
-                  "see \"Using the published GROVER model\" in the README.")
-    row = lambda name, d: f"| {name} | {d['auroc']:.3f} | {d['auprc']:.3f} | {d['mcc']:.3f} |"
+    shape = _shape(arch)
+    common_not = COMMON_NOT
     with open(os.path.join(ROOT, "models", "grover-mini", "MODEL.md"), "w") as fh:
         fh.write(f"""# grover-mini
 
@@ -385,13 +409,24 @@ A small GROVER-style DNA language model: a masked-token BERT over a byte-pair vo
 | grover-mini | {m['accuracy']:.4f} | {m['perplexity']:.1f} |
 | token-frequency baseline (always the unigram distribution of training tokens) | {m['baseline_unigram']['accuracy']:.4f} | {m['baseline_unigram']['perplexity']:.1f} |
 
-- **ONNX**: opset 14, inputs `input_ids`/`attention_mask` (int64 [batch, tokens]), output `logits`
-  [batch, tokens, vocabulary]; ONNX Runtime vs PyTorch max |Δ| = {mlm_delta:.2g}.
+  What this says: grover-mini has learnt only a little beyond token frequencies. Its pre-training was
+  short (under one hour, about two passes over 2 Mb of tokens); GROVER's own model saw the whole
+  genome. It is good enough to exercise every command on real DNA, not to draw biological conclusions.
+- **ONNX**: opset 14, inputs `input_ids`/`attention_mask` (int64 [batch, tokens]), outputs `logits`
+  [batch, tokens, vocabulary] and `last_hidden_state`; `model-attn.onnx` adds every layer's attention
+  (for `grover attention`); ONNX Runtime vs PyTorch max |Δ| = {mlm_delta:.2g}.
 - **Intended use**: the base for fine-tuned grover classifiers (`ctcf`), and for `grover fill`/`embed`
   demonstrations. {common_not}
 - **Reproduce**: `/usr/bin/python3 scripts/train.py` (vocabulary, pre-training, fine-tuning, export; fixed seeds).
 - **Licence**: MIT; data provenance in `data/SOURCES.md`.
 """)
+
+
+def write_ctcf_card(pre, ft, arch, cls_delta):
+    r = ft["result"]
+    rec = ft.get("recipe") or {"head": "cls", "lr": 1.5e-4, "epochs": 4, "batch": 32, "crop": 0}
+    common_not = COMMON_NOT
+    row = lambda name, d: f"| {name} | {d['auroc']:.3f} | {d['auprc']:.3f} | {d['mcc']:.3f} |"
     with open(os.path.join(ROOT, "models", "ctcf", "MODEL.md"), "w") as fh:
         fh.write(f"""# ctcf
 
@@ -440,6 +475,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--finetune-lr", type=float, default=1.5e-4)
+    ap.add_argument("--crop", type=int, default=0, help="fine-tune on random CROP-bp pieces of each sequence (0: whole)")
     ap.add_argument("--head", default="cls", choices=["cls", "mean"], help="classifier pooling: [CLS] pooler or mean of tokens")
     ap.add_argument("--run", default="ctcf", help="name of the fine-tuned checkpoint (build/train/RUN.pt) written by finetune and read by export")
     ap.add_argument("--threads", type=int, default=2)
