@@ -289,6 +289,9 @@ def stage_finetune(args):
         log(f"finetune epoch {epoch + 1}: validation AUROC {auc:.4f} ({(time.time() - t0) / 60:.1f} min)")
         if auc > best[0]:
             best = (auc, {k: v.clone() for k, v in model.state_dict().items()}, epoch + 1)
+            # saved as it improves, so an interrupted run still leaves its best model behind
+            torch.save({"state_dict": best[1], "config": cfg.to_dict(), "epoch": best[2], "valid_auroc": auc},
+                       os.path.join(WORK, f"{args.run}.best-so-far.pt"))
     minutes = (time.time() - t0) / 60
     model.load_state_dict(best[1])
     vp = predict_probs(model, [s for s, _ in data["valid"]], bpe)
@@ -473,10 +476,10 @@ def main():
     ap.add_argument("--pretrain-steps", type=int, default=600)
     ap.add_argument("--pretrain-lr", type=float, default=7e-4)
     ap.add_argument("--warmup", type=int, default=100)
-    ap.add_argument("--epochs", type=int, default=4)
-    ap.add_argument("--finetune-lr", type=float, default=1.5e-4)
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--finetune-lr", type=float, default=5e-4)
     ap.add_argument("--crop", type=int, default=0, help="fine-tune on random CROP-bp pieces of each sequence (0: whole)")
-    ap.add_argument("--head", default="cls", choices=["cls", "mean"], help="classifier pooling: [CLS] pooler or mean of tokens")
+    ap.add_argument("--head", default="mean", choices=["cls", "mean"], help="classifier pooling: [CLS] pooler or mean of tokens")
     ap.add_argument("--run", default="ctcf", help="name of the fine-tuned checkpoint (build/train/RUN.pt) written by finetune and read by export")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
