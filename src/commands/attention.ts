@@ -1,6 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
+import {runFlags} from '../flags.js'
 import {type AttentionFormat, attention} from '../pipeline/attention.js'
 
 export default class Attention extends Command {
@@ -25,13 +26,11 @@ Layers, heads and token indices are 0-based, as in Hugging Face's outputs; --lay
   }
 
   static override flags = {
+    ...runFlags,
     model: Flags.string({char: 'm', description: 'bundle with an attention graph', default: 'grover-mini'}),
     format: Flags.string({char: 'f', description: 'output format', options: ['tsv', 'json', 'bedgraph'], default: 'tsv'}),
     layer: Flags.integer({description: 'only this layer (0-based)'}),
     head: Flags.integer({description: 'only this head (0-based)'}),
-    output: Flags.string({char: 'o', description: 'write to FILE (via a temporary file renamed on success)'}),
-    device: Flags.string({description: 'where the model runs', options: ['auto', 'cpu'], default: 'auto'}),
-    threads: Flags.integer({description: 'CPU threads for the model [default: all cores]'}),
   }
 
   async run(): Promise<void> {

@@ -1,6 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
+import {runFlags, showProgress} from '../flags.js'
 import {embed, type Pool} from '../pipeline/embed.js'
 
 export default class Embed extends Command {
@@ -28,6 +29,7 @@ or over the model's token limit are skipped and counted on stderr; the BED says 
   }
 
   static override flags = {
+    ...runFlags,
     model: Flags.string({char: 'm', description: 'model bundle: a shipped name or a bundle folder', default: 'grover-mini'}),
     region: Flags.string({char: 'r', description: 'region to embed, 1-based inclusive (repeatable)', multiple: true}),
     regions: Flags.string({description: 'BED file of regions to embed (0-based), one vector each'}),
@@ -35,12 +37,8 @@ or over the model's token limit are skipped and counted on stderr; the BED says 
     stride: Flags.integer({char: 's', description: 'distance between window starts when tiling [default: the model\'s]'}),
     pool: Flags.string({description: 'how token vectors become one vector', options: ['mean', 'cls'], default: 'mean'}),
     npy: Flags.string({description: 'write the vectors to this .npy file (float32) and the row order as BED to stdout/-o'}),
-    output: Flags.string({char: 'o', description: 'write TSV (or, with --npy, the BED of rows) to FILE instead of stdout'}),
     'batch-size': Flags.integer({char: 'b', description: 'regions per model call', default: 16}),
-    device: Flags.string({description: 'where the model runs', options: ['auto', 'cpu'], default: 'auto'}),
-    threads: Flags.integer({description: 'CPU threads for the model [default: all cores]'}),
     'max-n': Flags.string({description: 'skip regions with more than this fraction of N bases', default: '0.5'}),
-    quiet: Flags.boolean({char: 'q', description: 'no progress bar and no summary on stderr', default: false}),
   }
 
   async run(): Promise<void> {
@@ -52,7 +50,7 @@ or over the model's token limit are skipped and counted on stderr; the BED says 
         fasta: args.fasta, model: flags.model, regions: flags.region, regionsFile: flags.regions,
         window: flags.window, stride: flags.stride, pool: flags.pool as Pool, npy: flags.npy,
         batchSize: flags['batch-size'], device: flags.device as 'auto' | 'cpu', threads: flags.threads, maxN,
-        progress: !flags.quiet && process.stderr.isTTY === true, signal, log,
+        progress: showProgress(flags.quiet), signal, log,
       }, sink)
       if (!flags.quiet) log(`grover embed: ${s.rows.toLocaleString('en-US')} vectors of ${s.hidden} dimensions, ${s.skipped}; ${s.seconds.toFixed(1)} s`)
     })

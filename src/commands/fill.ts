@@ -1,6 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
+import {runFlags, showProgress} from '../flags.js'
 import {fill} from '../pipeline/fill.js'
 
 export default class Fill extends Command {
@@ -25,6 +26,7 @@ Probabilities are over the whole vocabulary; special tokens are never proposed.`
   }
 
   static override flags = {
+    ...runFlags,
     model: Flags.string({char: 'm', description: 'masked-LM bundle: a shipped name or a bundle folder', default: 'grover-mini'}),
     region: Flags.string({char: 'r', description: 'region of the FASTA, 1-based inclusive (one with --mask-at; any number with --track)', multiple: true}),
     'mask-at': Flags.integer({description: '1-based genome position whose token is masked (repeatable)', multiple: true}),
@@ -32,10 +34,6 @@ Probabilities are over the whole vocabulary; special tokens are never proposed.`
     'top-k': Flags.integer({char: 'k', description: 'tokens listed per mask', default: 5}),
     window: Flags.integer({char: 'w', description: 'context window in bp for --track [default: the model\'s]'}),
     'batch-size': Flags.integer({char: 'b', description: 'sequences per model call (--track)', default: 32}),
-    output: Flags.string({char: 'o', description: 'write to FILE (via a temporary file renamed on success)'}),
-    device: Flags.string({description: 'where the model runs', options: ['auto', 'cpu'], default: 'auto'}),
-    threads: Flags.integer({description: 'CPU threads for the model [default: all cores]'}),
-    quiet: Flags.boolean({char: 'q', description: 'no progress bar on stderr', default: false}),
   }
 
   async run(): Promise<void> {
@@ -43,7 +41,7 @@ Probabilities are over the whole vocabulary; special tokens are never proposed.`
     await runCommand(this, flags.output, (sink, signal, log) => fill({
       input: args.input, regions: flags.region, maskAt: flags['mask-at'], track: flags.track, model: flags.model,
       topK: flags['top-k'], window: flags.window, batchSize: flags['batch-size'], device: flags.device as 'auto' | 'cpu',
-      threads: flags.threads, progress: !flags.quiet && process.stderr.isTTY === true, signal, log,
+      threads: flags.threads, progress: showProgress(flags.quiet), signal, log,
     }, sink))
   }
 }

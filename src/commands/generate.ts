@@ -1,6 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
+import {runFlags, showProgress} from '../flags.js'
 import {generate} from '../pipeline/generate.js'
 
 export default class Generate extends Command {
@@ -26,6 +27,7 @@ a window of real sequence on each side as context. Output is FASTA on stdout or 
   }
 
   static override flags = {
+    ...runFlags,
     model: Flags.string({char: 'm', description: 'masked-LM bundle', default: 'grover-mini'}),
     region: Flags.string({char: 'r', description: 'region of the FASTA (1-based inclusive) whose N bases are filled'}),
     length: Flags.integer({char: 'l', description: 'bases to write after the prompt (new sequences)'}),
@@ -33,10 +35,6 @@ a window of real sequence on each side as context. Output is FASTA on stdout or 
     prompt: Flags.string({description: 'DNA the new sequences start with', default: ''}),
     temperature: Flags.string({char: 't', description: '0: most likely token; > 0: sample (1 = the model\'s distribution)', default: '0'}),
     seed: Flags.integer({description: 'random seed (sample k uses seed + k - 1)', default: 1}),
-    output: Flags.string({char: 'o', description: 'write FASTA to FILE (via a temporary file renamed on success)'}),
-    device: Flags.string({description: 'where the model runs', options: ['auto', 'cpu'], default: 'auto'}),
-    threads: Flags.integer({description: 'CPU threads for the model [default: all cores]'}),
-    quiet: Flags.boolean({char: 'q', description: 'no progress bar on stderr', default: false}),
   }
 
   async run(): Promise<void> {
@@ -47,7 +45,7 @@ a window of real sequence on each side as context. Output is FASTA on stdout or 
     await runCommand(this, flags.output, (sink, _signal, log) => generate({
       fasta: args.fasta, region: flags.region, length: flags.length, n: flags.n, prompt: flags.prompt, temperature,
       seed: flags.seed, model: flags.model, device: flags.device as 'auto' | 'cpu', threads: flags.threads,
-      progress: !flags.quiet && process.stderr.isTTY === true, log,
+      progress: showProgress(flags.quiet), log,
     }, sink))
   }
 }

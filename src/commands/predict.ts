@@ -1,6 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
+import {runFlags, showProgress} from '../flags.js'
 import {FORMATS, type Format} from '../io/records.js'
 import {type StrandMode, predict, summaryLine} from '../pipeline/predict.js'
 
@@ -29,6 +30,7 @@ Progress goes to stderr (only on a terminal); data goes to stdout or -o FILE.`
   }
 
   static override flags = {
+    ...runFlags,
     model: Flags.string({char: 'm', description: 'model bundle: a shipped name (ctcf) or a bundle folder', default: 'ctcf'}),
     region: Flags.string({char: 'r', description: 'region to scan, 1-based inclusive: chr, chr:start-end, {name:with:colons}:start-end (repeatable)', multiple: true}),
     regions: Flags.string({description: 'BED file of regions to scan (0-based)'}),
@@ -38,12 +40,8 @@ Progress goes to stderr (only on a terminal); data goes to stdout or -o FILE.`
     format: Flags.string({char: 'f', description: 'output format', options: FORMATS, default: 'bed'}),
     threshold: Flags.string({char: 't', description: 'keep windows scoring at least P [default: the model\'s threshold for bed, 0 (all) for bedgraph/tsv]'}),
     merge: Flags.boolean({description: 'join overlapping or touching kept windows into one record with the maximum score', default: false}),
-    output: Flags.string({char: 'o', description: 'write to FILE (via a temporary file renamed on success) instead of stdout'}),
     'batch-size': Flags.integer({char: 'b', description: 'windows per model call', default: 16}),
-    device: Flags.string({description: 'where the model runs', options: ['auto', 'cpu'], default: 'auto'}),
-    threads: Flags.integer({description: 'CPU threads for the model [default: all cores]'}),
     'max-n': Flags.string({description: 'skip windows with more than this fraction of N bases', default: '0.5'}),
-    quiet: Flags.boolean({char: 'q', description: 'no progress bar and no summary on stderr', default: false}),
   }
 
   async run(): Promise<void> {
@@ -70,7 +68,7 @@ Progress goes to stderr (only on a terminal); data goes to stdout or -o FILE.`
         device: flags.device as 'auto' | 'cpu',
         threads: flags.threads,
         maxN: num('max-n', flags['max-n'])!,
-        progress: !flags.quiet && process.stderr.isTTY === true,
+        progress: showProgress(flags.quiet),
         signal,
         log,
       }, sink)

@@ -1,6 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
+import {runFlags, showProgress} from '../flags.js'
 import {score} from '../pipeline/score.js'
 
 export default class Score extends Command {
@@ -28,16 +29,13 @@ declared in the header); --format tsv writes "chrom pos id ref alt llr|delta", o
   }
 
   static override flags = {
+    ...runFlags,
     model: Flags.string({char: 'm', description: 'masked-LM or classification bundle', default: 'grover-mini'}),
     format: Flags.string({char: 'f', description: 'output format', options: ['vcf', 'tsv'], default: 'vcf'}),
     region: Flags.string({char: 'r', description: 'only variants in this region, 1-based inclusive (repeatable); a bgzip VCF with .tbi is read through its index', multiple: true}),
     'skip-mismatch': Flags.boolean({description: 'skip records whose REF differs from the FASTA (counted on stderr) instead of stopping', default: false}),
     window: Flags.integer({char: 'w', description: 'window in bp centred on each variant [default: the model\'s]'}),
     'batch-size': Flags.integer({char: 'b', description: 'about this many alleles per model call', default: 8}),
-    output: Flags.string({char: 'o', description: 'write to FILE (via a temporary file renamed on success)'}),
-    device: Flags.string({description: 'where the model runs', options: ['auto', 'cpu'], default: 'auto'}),
-    threads: Flags.integer({description: 'CPU threads for the model [default: all cores]'}),
-    quiet: Flags.boolean({char: 'q', description: 'no progress bar and no summary on stderr', default: false}),
   }
 
   async run(): Promise<void> {
@@ -46,7 +44,7 @@ declared in the header); --format tsv writes "chrom pos id ref alt llr|delta", o
       const s = await score({
         fasta: args.fasta, vcf: args.vcf, regions: flags.region, model: flags.model, format: flags.format as 'vcf' | 'tsv',
         skipMismatch: flags['skip-mismatch'], window: flags.window, batchSize: flags['batch-size'],
-        device: flags.device as 'auto' | 'cpu', threads: flags.threads, progress: !flags.quiet && process.stderr.isTTY === true, signal, log,
+        device: flags.device as 'auto' | 'cpu', threads: flags.threads, progress: showProgress(flags.quiet), signal, log,
       }, sink)
       if (!flags.quiet) log(`grover score: ${s.records.toLocaleString('en-US')} records, ${s.alleles.toLocaleString('en-US')} alleles, ${s.scored.toLocaleString('en-US')} scored, ${s.skipped} not scorable${s.mismatches ? `, ${s.mismatches} REF mismatches skipped` : ''}`)
     })

@@ -1,6 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
+import {runFlags, showProgress} from '../flags.js'
 import {type TokenizeMode, tokenize} from '../pipeline/tokenize.js'
 
 export default class Tokenize extends Command {
@@ -29,6 +30,8 @@ histogram and vocabulary use over all inputs.`
   }
 
   static override flags = {
+    output: runFlags.output,
+    quiet: runFlags.quiet,
     model: Flags.string({char: 'm', description: 'bundle whose tokenizer to use: a shipped name or a bundle folder', default: 'grover-mini'}),
     region: Flags.string({char: 'r', description: 'region of the FASTA, 1-based inclusive (repeatable)', multiple: true}),
     regions: Flags.string({description: 'BED file of FASTA regions (0-based)'}),
@@ -36,8 +39,6 @@ histogram and vocabulary use over all inputs.`
     ids: Flags.boolean({description: 'print ids (special tokens included) instead of tokens', exclusive: ['json', 'stats']}),
     json: Flags.boolean({description: 'print tokens, ids and bp offsets as JSON lines', exclusive: ['ids', 'stats']}),
     stats: Flags.boolean({description: 'print tokenization statistics over all inputs', exclusive: ['ids', 'json']}),
-    output: Flags.string({char: 'o', description: 'write to FILE (via a temporary file renamed on success)'}),
-    quiet: Flags.boolean({char: 'q', description: 'no progress bar on stderr', default: false}),
   }
 
   async run(): Promise<void> {
@@ -45,6 +46,6 @@ histogram and vocabulary use over all inputs.`
     const mode: TokenizeMode = flags.ids ? 'ids' : flags.json ? 'json' : flags.stats ? 'stats' : 'tokens'
     await runCommand(this, flags.output, (sink) =>
       tokenize({input: args.input, regions: flags.region, regionsFile: flags.regions, model: flags.model, mode, window: flags.window,
-        progress: !flags.quiet && process.stderr.isTTY === true}, sink))
+        progress: showProgress(flags.quiet)}, sink))
   }
 }

@@ -4,6 +4,7 @@ import type {Sink} from '../io/output.js'
 import {parseRegion} from '../io/regions.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
 import {type Device, ModelSession, padBatch} from '../model/session.js'
+import {mulberry32} from '../random.js'
 import {Progress} from './progress.js'
 
 export interface GenerateOptions {
@@ -20,18 +21,6 @@ export interface GenerateOptions {
   threads?: number
   progress: boolean
   log: (msg: string) => void
-}
-
-/** mulberry32: a small seeded PRNG so --seed reproduces a run exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** A sequence being written: left context ids, masked slots to fill, right context ids. */
@@ -150,7 +139,7 @@ export async function generate(opts: GenerateOptions, sink: Sink): Promise<void>
       const half = Math.floor(bundle.meta.window / 2)
       let result = seq
       for (let k = 0; k < opts.n; k++) {
-        const rand = rng(opts.seed + k)
+        const rand = mulberry32(opts.seed + k)
         let filled = ''
         let last = 0
         for (const [a, b] of runs) {
@@ -173,7 +162,7 @@ export async function generate(opts: GenerateOptions, sink: Sink): Promise<void>
     if (!opts.length || opts.length < 1) throw new GroverError('give --length BP (new sequences) or a FASTA with --region (fill its N stretches).')
     progress = new Progress(opts.n * opts.length, opts.progress, 'bp written', 'sequences')
     for (let k = 0; k < opts.n; k++) {
-      const rand = rng(opts.seed + k)
+      const rand = mulberry32(opts.seed + k)
       const body = await writeBetween(bundle.tokenizer.encodeIds(prompt, false), [], opts.length, rand, bundle, session, logitsName, opts.temperature, bpPerToken)
       written += opts.length
       progress.update(written, k + 1)

@@ -52,14 +52,5 @@ export function genomeSeq(): string {
   return readFileSync(GENOME, 'utf8').split('\n').slice(1).join('').toUpperCase()
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) so tests are repeatable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic pseudo-random numbers, so tests are repeatable. */
+export {mulberry32 as rng} from '../../src/random.js'

@@ -1,0 +1,19 @@
+import {Flags} from '@oclif/core'
+
+/** Flags every model-running command shares, so their names and help stay the same everywhere. */
+export const runFlags = {
+  output: Flags.string({char: 'o', description: 'write to FILE (via a temporary file renamed on success) instead of stdout'}),
+  device: Flags.string({description: 'where the model runs', options: ['auto', 'cpu'], default: 'auto'}),
+  threads: Flags.integer({description: 'CPU threads for the model [default: all cores]'}),
+  quiet: Flags.boolean({char: 'q', description: 'no progress bar and no summary on stderr', default: false}),
+}
+
+/** --model with the command's own default bundle. */
+export function modelFlag(defaultName: string, what = 'model bundle: a shipped name or a bundle folder') {
+  return Flags.string({char: 'm', description: what, default: defaultName})
+}
+
+/** Whether to draw a progress bar: only on a terminal, never with --quiet. */
+export function showProgress(quiet: boolean): boolean {
+  return !quiet && process.stderr.isTTY === true
+}
