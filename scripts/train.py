@@ -430,11 +430,20 @@ def write_ctcf_card(pre, ft, arch, cls_delta):
     rec = ft.get("recipe") or {"head": "cls", "lr": 1.5e-4, "epochs": 4, "batch": 32, "crop": 0}
     common_not = COMMON_NOT
     row = lambda name, d: f"| {name} | {d['auroc']:.3f} | {d['auprc']:.3f} | {d['mcc']:.3f} |"
+    if r["test"]["auroc"] <= r["pwm"]["test"]["auroc"]:
+        status = (f"\n> **Status: this model does not beat the JASPAR PWM baseline** (test AUROC {r['test']['auroc']:.3f} vs "
+                  f"{r['pwm']['test']['auroc']:.3f}). It learnt sequence composition, not the CTCF motif: a bag-of-tokens "
+                  "logistic regression reaches about the same (0.61 on validation). The cause is the weak pre-training "
+                  "of grover-mini (see its card). For real CTCF calls today, export the published GROVER or your "
+                  "own fine-tuned model (README: \"Using the published GROVER model\"), or scan with the PWM.\n")
+    else:
+        status = ""
     with open(os.path.join(ROOT, "models", "ctcf", "MODEL.md"), "w") as fh:
         fh.write(f"""# ctcf
 
 Classifies a 1-kb human DNA window as CTCF-bound or not: `grover-mini` fine-tuned on real ChIP-seq-derived
 data. The default model of `grover predict`.
+{status}
 
 - **Data**: `data/ctcf` — 2,000 CTCF-bound 1-kb hg38 sequences (ReMap 2020 + UniBind) and 2,000 GC-matched
   sequences bound by other factors but not CTCF. Split 70/15/15 (`data/ctcf/split.tsv`, seed 13) with

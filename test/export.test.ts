@@ -40,6 +40,26 @@ describe('scripts/export_hf.py: Hugging Face BERT checkpoint → grover bundle',
     assert.match(p.stderr, /is a masked-lm bundle; predict needs a classification/)
   })
 
+  it('an exported GROVER-layout masked-LM (with --attentions) runs fill, embed, score and attention', async () => {
+    const ck = join(d, 'mlm-ck')
+    const out = join(d, 'mlm-attn')
+    const r = await py([script('export_hf.py'), ck, out, '--attentions'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, /attention graph vs PyTorch: max \|Δ\| = [0-9.e+-]+/)
+    const fill = await grover(['fill', 'TGGGAAGGTGGGGAGG[MASK]TGCTCACC', '--model', out, '-k', '2'])
+    assert.equal(fill.code, 0, fill.stderr)
+    assert.equal(fill.stdout.trim().split('\n').length, 3)
+    const emb = await grover(['embed', GENOME, '--model', out, '--region', 'chr22_20M:1-1000', '-q'])
+    assert.equal(emb.code, 0, emb.stderr)
+    assert.equal(emb.stdout.trim().split('\n')[1]!.split('\t').length, 3 + 64)
+    const sc = await grover(['score', GENOME, join(ROOT, 'data', 'chr22_20M.dbsnp.vcf.gz'), '--model', out, '--region', 'chr22_20M:1-3000', '--format', 'tsv', '-q'])
+    assert.equal(sc.code, 0, sc.stderr)
+    assert.ok(sc.stdout.trim().split('\n').length > 5)
+    const att = await grover(['attention', GENOME, 'chr22_20M:1-200', '--model', out, '--format', 'bedgraph'])
+    assert.equal(att.code, 0, att.stderr)
+    assert.ok(att.stdout.trim().split('\n').length > 10)
+  })
+
   it('exports a fine-tuned classifier (pytorch_model.bin) in fp32 and fp16, and grover predict runs it', async () => {
     const ck = join(d, 'cls-ck')
     assert.equal((await py([script('make_hf_checkpoint.py'), ck, '--task', 'classification', '--format', 'bin'])).code, 0)
