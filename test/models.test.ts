@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, it} from 'node:test'
+
+import {GENOME, grover, ROOT, tmp} from './helpers/util.js'
+
+const MODELS = join(ROOT, 'models')
+const meta = (name: string) => JSON.parse(readFileSync(join(MODELS, name, 'grover.json'), 'utf8'))
+
+function readFasta(path: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const rec of readFileSync(path, 'utf8').split('>').slice(1)) {
+    const [head, ...lines] = rec.split('\n')
+    out.set(head!.split(/\s/)[0]!, lines.join(''))
+  }
+  return out
+}
+
+/** AUROC as the Mann-Whitney statistic, ties counted one half (what scikit-learn computes). */
+function auroc(labels: number[], scores: number[]): number {
+  let pos = 0
+  let neg = 0
+  let sum = 0
+  labels.forEach((y, i) => {
+    if (y !== 1) return
+    pos++
+    scores.forEach((s, j) => {
+      if (labels[j] === 1) return
+      sum += scores[i]! > s ? 1 : scores[i] === s ? 0.5 : 0
+    })
+  })
+  labels.forEach((y) => (neg += y === 1 ? 0 : 1))
+  return sum / (pos * neg)
+}
+
+describe('shipped models', () => {
+  it('grover.json of each bundle has the keys users read (task, threshold, metrics, baseline, provenance)', () => {
+    const c = meta('ctcf')
+    assert.equal(c.task, 'classification')
+    assert.equal(c.trained, true)
+    assert.deepEqual([c.labels, c.positive_label], [['unbound', 'bound'], 'bound'])
+    assert.ok(c.threshold > 0 && c.threshold < 1)
+    for (const k of ['auroc', 'auprc', 'mcc']) {
+      assert.equal(typeof c.metrics.test[k], 'number')
+      assert.equal(typeof c.baseline.pwm.test[k], 'number')
+    }
+    const m = meta('grover-mini')
+    assert.equal(m.task, 'masked-lm')
+    assert.equal(typeof m.metrics.heldout.perplexity, 'number')
+    assert.ok(m.metrics.heldout.perplexity < m.metrics.heldout.baseline_unigram.perplexity, 'beats token frequencies')
+    assert.equal(m.onnx.attentions_file, 'model-attn.onnx')
+  })
+
+  it('grover predict on the held-out CTCF test split reproduces the AUROC recorded at training (PyTorch)', async () => {
+    const bound = readFasta(join(ROOT, 'data', 'ctcf', 'ctcf_bound.fa'))
+    const unbound = readFasta(join(ROOT, 'data', 'ctcf', 'ctcf_unbound.fa'))
+    const test = readFileSync(join(ROOT, 'data', 'ctcf', 'split.tsv'), 'utf8').trim().split('\n').slice(1)
+      .map((l) => l.split('\t')).filter((f) => f[2] === 'test')
+    const d = tmp()
+    const fa = join(d, 'test.fa')
+    writeFileSync(fa, test.map(([name, label]) => `>${name}\n${(label === '1' ? bound : unbound).get(name!)}\n`).join(''))
+    const r = await grover(['predict', fa, '--format', 'tsv', '--threshold', '0', '-q'])
+    assert.equal(r.code, 0, r.stderr)
+    const scores = new Map(r.stdout.trim().split('\n').slice(1).map((l) => l.split('\t')).map((f) => [f[0]!, Number(f[3])]))
+    assert.equal(scores.size, test.length) // one 1-kb window per sequence, none skipped
+    const labels = test.map((f) => Number(f[1]))
+    const got = auroc(labels, test.map((f) => scores.get(f[0]!)!))
+    assert.ok(Math.abs(got - meta('ctcf').metrics.test.auroc) <= 0.002, `grover ${got.toFixed(4)} vs training ${meta('ctcf').metrics.test.auroc}`)
+  })
+
+  it('predict without --model uses ctcf', async () => {
+    const r = await grover(['predict', GENOME, '--region', 'chr22_20M:1-5000', '--threshold', '0', '-q'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.ok(r.stdout.trim().split('\n').every((l) => l.split('\t')[3] === 'ctcf'))
+  })
+})
