@@ -37,7 +37,7 @@ Layers, heads and token indices are 0-based, as in Hugging Face's outputs; --lay
     const {args, flags} = await this.parse(Attention)
     await runCommand(this, flags.output, (sink, _signal, log) => attention({
       fasta: args.fasta, region: args.region, model: flags.model, format: flags.format as AttentionFormat,
-      layer: flags.layer, head: flags.head, device: flags.device as 'auto' | 'cpu', threads: flags.threads, log,
+      layer: flags.layer, head: flags.head, device: flags.device as 'auto' | 'cpu', threads: flags.threads, progress: false, log,
     }, sink))
   }
 }

@@ -7,6 +7,18 @@ import type {Bundle} from './bundle.js'
 
 export type Device = 'cpu' | 'auto'
 
+/** What every model-running pipeline takes besides its own inputs. */
+export interface RunOptions {
+  /** a shipped bundle name or a bundle folder */
+  model: string
+  device: Device
+  threads?: number
+  /** draw a progress bar on stderr */
+  progress: boolean
+  signal?: AbortSignal
+  log: (msg: string) => void
+}
+
 /** A padded batch of token ids: row-major [rows, tokens]. */
 export interface TokenBatch {
   rows: number

@@ -6,20 +6,16 @@ import {Fasta} from '../io/fasta.js'
 import type {Sink} from '../io/output.js'
 import {parseRegion} from '../io/regions.js'
 import {loadBundle} from '../model/bundle.js'
-import {type Device, ModelSession, padBatch} from '../model/session.js'
+import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
 
 export type AttentionFormat = 'tsv' | 'json' | 'bedgraph'
 
-export interface AttentionOptions {
+export interface AttentionOptions extends RunOptions {
   fasta: string
   region: string
-  model: string
   format: AttentionFormat
   layer?: number
   head?: number
-  device: Device
-  threads?: number
-  log: (msg: string) => void
 }
 
 /**

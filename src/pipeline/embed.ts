@@ -4,16 +4,15 @@ import {NpyWriter} from '../io/npy.js'
 import type {Sink} from '../io/output.js'
 import {normalizeRegions, parseRegion, readBedRegions, type Region, wholeGenome} from '../io/regions.js'
 import {loadBundle} from '../model/bundle.js'
-import {type Device, ModelSession, padBatch} from '../model/session.js'
+import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {batchWindows, pipelined, skippedText, tokenLimitNote, type WindowBatch} from './batches.js'
 import {Progress} from './progress.js'
 import {checkWindowing, type Window, windowsOf} from './windows.js'
 
 export type Pool = 'cls' | 'mean'
 
-export interface EmbedOptions {
+export interface EmbedOptions extends RunOptions {
   fasta: string
-  model: string
   regions?: string[]
   regionsFile?: string
   window?: number
@@ -21,12 +20,7 @@ export interface EmbedOptions {
   pool: Pool
   npy?: string
   batchSize: number
-  device: Device
-  threads?: number
   maxN: number
-  progress: boolean
-  signal?: AbortSignal
-  log: (msg: string) => void
 }
 
 /**

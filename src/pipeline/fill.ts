@@ -3,27 +3,21 @@ import {Fasta} from '../io/fasta.js'
 import type {Sink} from '../io/output.js'
 import {normalizeRegions, parseRegion, type Region} from '../io/regions.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
-import {type Device, ModelSession, padBatch} from '../model/session.js'
+import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {pipelined} from './batches.js'
 import {Progress} from './progress.js'
 import {windowsOf} from './windows.js'
 
-export interface FillOptions {
+export interface FillOptions extends RunOptions {
   /** a sequence containing [MASK] tokens, or a FASTA file (with --region) */
   input: string
   regions?: string[]
   /** 1-based genome positions inside the region whose covering token is masked */
   maskAt?: number[]
   track: boolean
-  model: string
   topK: number
   window?: number
   batchSize: number
-  device: Device
-  threads?: number
-  progress: boolean
-  signal?: AbortSignal
-  log: (msg: string) => void
 }
 
 /** log-softmax value of `id` and the top-k (id, probability) at one position of logits [.., V]. */

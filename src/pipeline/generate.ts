@@ -3,11 +3,11 @@ import {Fasta} from '../io/fasta.js'
 import type {Sink} from '../io/output.js'
 import {parseRegion} from '../io/regions.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
-import {type Device, ModelSession, padBatch} from '../model/session.js'
+import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {mulberry32} from '../random.js'
 import {Progress} from './progress.js'
 
-export interface GenerateOptions {
+export interface GenerateOptions extends RunOptions {
   /** FASTA file whose --region N stretches are filled; undefined to write new sequences */
   fasta?: string
   region?: string
@@ -16,11 +16,6 @@ export interface GenerateOptions {
   prompt: string
   temperature: number
   seed: number
-  model: string
-  device: Device
-  threads?: number
-  progress: boolean
-  log: (msg: string) => void
 }
 
 /** A sequence being written: left context ids, masked slots to fill, right context ids. */

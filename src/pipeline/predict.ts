@@ -4,16 +4,15 @@ import {type Format, RecordFormatter, type ScoredWindow, WindowMerger} from '../
 import {type Region, selectRegions} from '../io/regions.js'
 import type {Sink} from '../io/output.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
-import {type Device, ModelSession, padBatch} from '../model/session.js'
+import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {Progress} from './progress.js'
 import {batchWindows, pipelined, skippedText, type StrandSel, tokenLimitNote, type WindowBatch} from './batches.js'
 import {checkWindowing, windowsOf} from './windows.js'
 
 export type StrandMode = 'both' | '+' | '-'
 
-export interface PredictOptions {
+export interface PredictOptions extends RunOptions {
   fasta: string
-  model: string
   regions?: string[]
   regionsFile?: string
   window?: number
@@ -23,13 +22,8 @@ export interface PredictOptions {
   threshold?: number
   merge: boolean
   batchSize: number
-  device: Device
-  threads?: number
   /** skip windows with more than this fraction of N (or other non-ACGT) bases */
   maxN: number
-  progress: boolean
-  signal?: AbortSignal
-  log: (msg: string) => void
 }
 
 export interface PredictSummary {

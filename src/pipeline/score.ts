@@ -7,27 +7,21 @@ import type {Sink} from '../io/output.js'
 import {normalizeRegions, parseRegion} from '../io/regions.js'
 import {readVcf, readVcfRegions, type VcfRecord} from '../io/vcf.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
-import {type Device, ModelSession, padBatch} from '../model/session.js'
+import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {pipelined} from './batches.js'
 import {probOf} from './fill.js'
 import {softmax} from './predict.js'
 import {Progress} from './progress.js'
 
-export interface ScoreOptions {
+export interface ScoreOptions extends RunOptions {
   fasta: string
   vcf: string
   /** only records whose POS lies in these regions (1-based inclusive strings) */
   regions?: string[]
-  model: string
   format: 'vcf' | 'tsv'
   skipMismatch: boolean
   window?: number
   batchSize: number
-  device: Device
-  threads?: number
-  progress: boolean
-  signal?: AbortSignal
-  log: (msg: string) => void
 }
 
 /** One sequence the model sees: token ids, and (masked-LM) the masked positions with their true ids. */
