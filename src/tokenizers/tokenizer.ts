@@ -139,6 +139,28 @@ export class Tokenizer {
     return out
   }
 
+  /**
+   * The pipeline up to the model: added tokens split out (on the raw text, then on the normalized
+   * pieces), the rest normalized and pre-tokenized into words. Segments with `added` are finished
+   * tokens; the others are words for the BPE model. encode and encodeIds both walk this.
+   */
+  private segments(text: string): Segment[] {
+    const out: Segment[] = []
+    for (const seg of this.splitAdded({text, offset: 0}, false)) {
+      if (seg.added !== undefined) {
+        out.push(seg)
+        continue
+      }
+      const norm = this.normalizer ? this.normalizer(seg.text) : seg.text
+      for (const sub of this.splitAdded({text: norm, offset: seg.offset}, true)) {
+        if (sub.added !== undefined) out.push(sub)
+        else if (this.preTokenizer) out.push(...this.preTokenizer(sub))
+        else out.push(sub)
+      }
+    }
+    return out
+  }
+
   /** Encode text into ids, tokens and offsets. */
   encode(text: string, addSpecialTokens = true): Encoding {
     const ids: number[] = []
@@ -153,31 +175,19 @@ export class Tokenizer {
       }
     }
     if (addSpecialTokens) pushSpecial(this.post.before)
-    for (const seg of this.splitAdded({text, offset: 0}, false)) {
+    for (const seg of this.segments(text)) {
       if (seg.added !== undefined) {
         ids.push(seg.added)
         tokens.push(this.addedById.get(seg.added)!)
         offsets.push([seg.offset, seg.offset + seg.text.length])
         continue
       }
-      const norm = this.normalizer ? this.normalizer(seg.text) : seg.text
-      for (const sub of this.splitAdded({text: norm, offset: seg.offset}, true)) {
-        if (sub.added !== undefined) {
-          ids.push(sub.added)
-          tokens.push(this.addedById.get(sub.added)!)
-          offsets.push([sub.offset, sub.offset + sub.text.length])
-          continue
-        }
-        const words = this.preTokenizer ? this.preTokenizer(sub) : [sub]
-        for (const w of words) {
-          const start = ids.length
-          offs.length = 0
-          this.model.encodeWord(w.text, ids, offs, w.offset)
-          for (let k = start, o = 0; k < ids.length; k++, o += 2) {
-            tokens.push(this.model.idToToken[ids[k]!] ?? '')
-            offsets.push([offs[o]!, offs[o + 1]!])
-          }
-        }
+      const start = ids.length
+      offs.length = 0
+      this.model.encodeWord(seg.text, ids, offs, seg.offset)
+      for (let k = start, o = 0; k < ids.length; k++, o += 2) {
+        tokens.push(this.model.idToToken[ids[k]!] ?? '')
+        offsets.push([offs[o]!, offs[o + 1]!])
       }
     }
     if (addSpecialTokens) pushSpecial(this.post.after)
@@ -188,20 +198,9 @@ export class Tokenizer {
   encodeIds(text: string, addSpecialTokens = true): number[] {
     const ids: number[] = []
     if (addSpecialTokens) for (const s of this.post.before) ids.push(s.id)
-    for (const seg of this.splitAdded({text, offset: 0}, false)) {
-      if (seg.added !== undefined) {
-        ids.push(seg.added)
-        continue
-      }
-      const norm = this.normalizer ? this.normalizer(seg.text) : seg.text
-      for (const sub of this.splitAdded({text: norm, offset: seg.offset}, true)) {
-        if (sub.added !== undefined) {
-          ids.push(sub.added)
-          continue
-        }
-        const words = this.preTokenizer ? this.preTokenizer(sub) : [sub]
-        for (const w of words) this.model.encodeWord(w.text, ids)
-      }
+    for (const seg of this.segments(text)) {
+      if (seg.added !== undefined) ids.push(seg.added)
+      else this.model.encodeWord(seg.text, ids)
     }
     if (addSpecialTokens) for (const s of this.post.after) ids.push(s.id)
     return ids
