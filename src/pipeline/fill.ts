@@ -5,6 +5,7 @@ import {normalizeRegions, parseRegion, type Region} from '../io/regions.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
 import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {pipelined} from './batches.js'
+import {normaliser} from './predict.js'
 import {Progress} from './progress.js'
 import {windowsOf} from './windows.js'
 
@@ -20,12 +21,9 @@ export interface FillOptions extends RunOptions {
   batchSize: number
 }
 
-/** log-softmax value of `id` and the top-k (id, probability) at one position of logits [.., V]. */
+/** The top-k (id, probability) among allowed ids at one position of logits [.., V]; probabilities over all V. */
 export function topK(logits: Float32Array, offset: number, vocab: number, k: number, allowed: (id: number) => boolean): Array<{id: number; p: number}> {
-  let max = -Infinity
-  for (let i = 0; i < vocab; i++) max = Math.max(max, logits[offset + i]!)
-  let sum = 0
-  for (let i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i]! - max)
+  const {max, sum} = normaliser(logits, offset, vocab)
   const best: Array<{id: number; p: number}> = []
   for (let i = 0; i < vocab; i++) {
     if (!allowed(i)) continue
@@ -39,11 +37,9 @@ export function topK(logits: Float32Array, offset: number, vocab: number, k: num
   return best
 }
 
+/** Softmax probability of `id` at one position of logits [.., V]. */
 export function probOf(logits: Float32Array, offset: number, vocab: number, id: number): number {
-  let max = -Infinity
-  for (let i = 0; i < vocab; i++) max = Math.max(max, logits[offset + i]!)
-  let sum = 0
-  for (let i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i]! - max)
+  const {max, sum} = normaliser(logits, offset, vocab)
   return Math.exp(logits[offset + id]! - max) / sum
 }
 

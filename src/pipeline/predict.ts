@@ -37,18 +37,19 @@ export interface PredictSummary {
   seconds: number
 }
 
-/** Softmax of one row of logits (numerically stable). */
-export function softmax(logits: Float32Array, offset: number, n: number): number[] {
+/** max and Σ exp(x − max) of logits[offset, offset + n): the softmax normaliser, computed stably. */
+export function normaliser(logits: Float32Array, offset: number, n: number): {max: number; sum: number} {
   let max = -Infinity
   for (let i = 0; i < n; i++) max = Math.max(max, logits[offset + i]!)
-  const e: number[] = []
   let sum = 0
-  for (let i = 0; i < n; i++) {
-    const v = Math.exp(logits[offset + i]! - max)
-    e.push(v)
-    sum += v
-  }
-  return e.map((v) => v / sum)
+  for (let i = 0; i < n; i++) sum += Math.exp(logits[offset + i]! - max)
+  return {max, sum}
+}
+
+/** Softmax of one row of logits (numerically stable). */
+export function softmax(logits: Float32Array, offset: number, n: number): number[] {
+  const {max, sum} = normaliser(logits, offset, n)
+  return Array.from({length: n}, (_, i) => Math.exp(logits[offset + i]! - max) / sum)
 }
 
 /** Combine per-strand label probabilities of one window into its record. */
