@@ -31,14 +31,18 @@ TRACK_REGION = (0, 300)
 ATTN_REGION = (0, 40)
 
 
-def mlm_reference(out):
-    fix = os.path.join(ROOT, "test", "fixtures", "tiny-mlm")
+def load_fixture(name, model_class):
+    """A fixture bundle's PyTorch model (from its weights.safetensors) and its tokenizer."""
+    fix = os.path.join(ROOT, "test", "fixtures", name)
     meta = json.load(open(os.path.join(fix, "grover.json")))
-    cfg = BertConfig(**{k: v for k, v in meta["architecture"].items() if k != "type"})
-    model = BertForMaskedLM(cfg)
+    model = model_class(BertConfig(**{k: v for k, v in meta["architecture"].items() if k != "type"}))
     model.load_state_dict(load_file(os.path.join(fix, "weights.safetensors")))
     model.eval()
-    bpe = BPE(os.path.join(fix, "tokenizer.json"))
+    return model, BPE(os.path.join(fix, "tokenizer.json"))
+
+
+def mlm_reference(out):
+    model, bpe = load_fixture("tiny-mlm", BertForMaskedLM)
     specials = {bpe.vocab[t] for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")}
     # the sequence with [MASK]s: split on the special token as the HF tokenizer does
     parts = FILL_SEQ.split("[MASK]")
@@ -171,12 +175,7 @@ def main():
     out = os.path.join(out_dir, "tiny-ctcf.reference.json") if out_dir else os.path.join(FIX, "reference.json")
     mlm_reference(os.path.join(out_dir, "tiny-mlm.reference.json") if out_dir else
                   os.path.join(ROOT, "test", "fixtures", "tiny-mlm", "reference.json"))
-    meta = json.load(open(os.path.join(FIX, "grover.json")))
-    cfg = BertConfig(**{k: v for k, v in meta["architecture"].items() if k != "type"})
-    model = BertForSequenceClassification(cfg)
-    model.load_state_dict(load_file(os.path.join(FIX, "weights.safetensors")))
-    model.eval()
-    bpe = BPE(os.path.join(FIX, "tokenizer.json"))
+    model, bpe = load_fixture("tiny-ctcf", BertForSequenceClassification)
     seq = next(read_fasta(os.path.join(ROOT, "data", "chr22_20M.fa")))[1]
 
     def run(s):

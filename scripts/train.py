@@ -326,14 +326,18 @@ def stage_export(args):
     common = {"format": 1, "trained": True, "window": 1000, "stride": 200, "max_tokens": 512,
               "tokenizer": {"kind": "bpe", "file": "tokenizer.json"}, "architecture": arch,
               "license": "MIT (weights trained here on public data; see data/SOURCES.md)"}
+    def export_bundle(name, model_class, ck, task):
+        """models/NAME with the shared tokenizer and the checkpoint's ONNX graph, checked against PyTorch."""
+        out = os.path.join(ROOT, "models", name)
+        os.makedirs(out, exist_ok=True)
+        shutil.copy(tok, os.path.join(out, "tokenizer.json"))
+        m = model_class(BertConfig(**ck["config"]))
+        m.load_state_dict(ck["state_dict"])
+        export_onnx(m, task, os.path.join(out, "model.onnx"))
+        return out, m, verify(m, task, os.path.join(out, "model.onnx"), ck["config"]["vocab_size"], "fp32")
+
     # grover-mini: masked LM
-    out = os.path.join(ROOT, "models", "grover-mini")
-    os.makedirs(out, exist_ok=True)
-    shutil.copy(tok, os.path.join(out, "tokenizer.json"))
-    m = BertForMaskedLM(BertConfig(**pre["config"]))
-    m.load_state_dict(pre["state_dict"])
-    export_onnx(m, "masked-lm", os.path.join(out, "model.onnx"))
-    mlm_delta = verify(m, "masked-lm", os.path.join(out, "model.onnx"), pre["config"]["vocab_size"], "fp32")
+    out, m, mlm_delta = export_bundle("grover-mini", BertForMaskedLM, pre, "masked-lm")
     export_attentions_onnx(m, os.path.join(out, "model-attn.onnx"))
     verify_attentions(m, os.path.join(out, "model-attn.onnx"), pre["config"]["vocab_size"])
     write_json(os.path.join(out, "grover.json"), {
@@ -351,13 +355,7 @@ def stage_export(args):
         log(f"export: no fine-tuned checkpoint {ft_path}; models/ctcf left as it is")
         return
     # ctcf: classifier
-    out = os.path.join(ROOT, "models", "ctcf")
-    os.makedirs(out, exist_ok=True)
-    shutil.copy(tok, os.path.join(out, "tokenizer.json"))
-    m = BertForSequenceClassification(BertConfig(**ft["config"]))
-    m.load_state_dict(ft["state_dict"])
-    export_onnx(m, "classification", os.path.join(out, "model.onnx"))
-    cls_delta = verify(m, "classification", os.path.join(out, "model.onnx"), ft["config"]["vocab_size"], "fp32")
+    out, m, cls_delta = export_bundle("ctcf", BertForSequenceClassification, ft, "classification")
     r = ft["result"]
     write_json(os.path.join(out, "grover.json"), {
         **common, "name": "ctcf", "task": "classification",
