@@ -30,8 +30,8 @@ class BertConfig:
             raise ValueError(f"hidden_act {hidden_act!r} is not supported (only 'gelu', as GROVER uses)")
         self.hidden_act = hidden_act
         self.num_labels = num_labels
-        if classifier_pooling not in ("cls", "mean"):
-            raise ValueError(f"classifier_pooling {classifier_pooling!r} must be 'cls' (HF: pooler on [CLS]) or 'mean'")
+        if classifier_pooling not in ("cls", "mean", "max"):
+            raise ValueError(f"classifier_pooling {classifier_pooling!r} must be 'cls' (HF: pooler on [CLS]), 'mean' or 'max'")
         self.classifier_pooling = classifier_pooling
 
     def to_dict(self):
@@ -239,6 +239,11 @@ class BertForSequenceClassification(nn.Module):
             # grover's own option (not in transformers): mean of the hidden states over real tokens
             m = (torch.ones_like(input_ids) if attention_mask is None else attention_mask).unsqueeze(-1).to(h.dtype)
             pooled = (h * m).sum(1) / m.sum(1)
+        elif self.config.classifier_pooling == "max":
+            # grover's own option: per-feature maximum over real tokens, for "is there a motif anywhere"
+            # tasks where one local stretch decides the label and averaging dilutes it
+            m = (torch.ones_like(input_ids) if attention_mask is None else attention_mask).unsqueeze(-1)
+            pooled = h.masked_fill(m == 0, -1e4).max(1).values
         return self.classifier(self.dropout(pooled)), h, attentions
 
 

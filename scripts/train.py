@@ -486,7 +486,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--finetune-lr", type=float, default=5e-4)
     ap.add_argument("--crop", type=int, default=0, help="fine-tune on random CROP-bp pieces of each sequence (0: whole)")
-    ap.add_argument("--head", default="mean", choices=["cls", "mean"], help="classifier pooling: [CLS] pooler or mean of tokens")
+    ap.add_argument("--head", default="mean", choices=["cls", "mean", "max"], help="classifier pooling: [CLS] pooler, mean or max of tokens")
     ap.add_argument("--run", default="ctcf", help="name of the fine-tuned checkpoint (build/train/RUN.pt) written by finetune and read by export")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()

@@ -9,10 +9,17 @@ import {Interrupted} from './pipeline/batches.js'
  * stop (complete records kept, exit 130/143), map GroverError to its exit code without a stack trace,
  * end quietly when the reader of stdout goes away (`| head`).
  */
-export async function runCommand(
+/** Where a command's data goes: a text Sink, or a binary file (bigWig) that is only complete when closed. */
+export interface OutputTarget {
+  close(): Promise<void>
+  /** stop after a failure (keepPartial false) or an interruption (true); returns the partial file kept */
+  abort(keepPartial: boolean): Promise<string | undefined>
+}
+
+export async function runCommand<T extends OutputTarget = Sink>(
   cmd: Command,
-  output: string | undefined,
-  body: (sink: Sink, signal: AbortSignal, log: (msg: string) => void) => Promise<void>,
+  output: string | undefined | (() => Promise<T>),
+  body: (sink: T, signal: AbortSignal, log: (msg: string) => void) => Promise<void>,
 ): Promise<void> {
   const log = (msg: string) => process.stderr.write(msg + '\n')
   const controller = new AbortController()
@@ -28,9 +35,9 @@ export async function runCommand(
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0)
   })
-  let sink: Sink | undefined
+  let sink: T | undefined
   try {
-    sink = output ? await Sink.file(output) : Sink.stdout()
+    sink = typeof output === 'function' ? await output() : ((output ? await Sink.file(output) : Sink.stdout()) as unknown as T)
     await body(sink, controller.signal, log)
     await sink.close()
   } catch (error) {

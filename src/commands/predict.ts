@@ -2,6 +2,8 @@ import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
 import {runFlags, showProgress} from '../flags.js'
+import {BigWigOutput} from '../io/bigwig.js'
+import type {Sink} from '../io/output.js'
 import {FORMATS, type Format} from '../io/records.js'
 import {type StrandMode, predict, summaryLine} from '../pipeline/predict.js'
 
@@ -16,13 +18,23 @@ whose probability is at least the model's threshold), 0-based half-open, in FAST
 Input: plain FASTA (a missing .fai is built next to it, as samtools faidx does) or bgzip FASTA with
 .fai and .gzi. Soft-masked bases are upper-cased; windows mostly made of N are skipped and counted.
 Region strings are 1-based inclusive like samtools (chr1:1001-2000); BED files are 0-based.
-Progress goes to stderr (only on a terminal); data goes to stdout or -o FILE.`
+Progress goes to stderr (only on a terminal); data goes to stdout or -o FILE.
+
+Tracks: --format bigwig -o scores.bw writes the per-base mean score of the windows covering each
+base (with stride = window, the windows' own scores) as a bigWig with zoom levels, for IGV or UCSC.
+--signal chip.bw adds the mean and max of a bigWig signal over each record (BED/TSV columns
+signal_mean, signal_max; over the bases the bigWig has data for; "."/NA where it has none).
+--restrict-to atac.bw --min-signal X scans only where that signal is at least X (stretches merged
+and padded by half a window). bigWig chromosome names are checked against the FASTA up front; map
+differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWig-name).`
 
   static override examples = [
     {description: 'Predicted CTCF sites on the bundled 1 Mb of human chr22', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa > sites.bed'},
     {description: 'One region, merged into peaks with bedtools', command: '<%= config.bin %> <%= command.id %> genome.fa --model ctcf --region chr21:33000001-34000000 | bedtools merge -i - -d 100'},
     {description: 'Every window as a bedGraph track', command: '<%= config.bin %> <%= command.id %> genome.fa --format bedgraph --stride 1000 -o ctcf.bedGraph'},
     {description: 'All scores with per-strand columns, regions from a BED file', command: '<%= config.bin %> <%= command.id %> genome.fa --regions peaks.bed --format tsv --threshold 0'},
+    {description: 'A bigWig track for IGV', command: '<%= config.bin %> <%= command.id %> genome.fa --format bigwig -o ctcf.bw'},
+    {description: 'Predicted sites with the ChIP-seq signal under each, scanning only open chromatin', command: '<%= config.bin %> <%= command.id %> genome.fa --signal chip.bw --restrict-to atac.bw --min-signal 2'},
   ]
 
   static override args = {
@@ -42,6 +54,10 @@ Progress goes to stderr (only on a terminal); data goes to stdout or -o FILE.`
     merge: Flags.boolean({description: 'join overlapping or touching kept windows into one record with the maximum score', default: false}),
     'batch-size': Flags.integer({char: 'b', description: 'windows per model call', default: 16}),
     'max-n': Flags.string({description: 'skip windows with more than this fraction of N bases', default: '0.5'}),
+    signal: Flags.string({description: 'bigWig whose mean and max over each record are added as columns signal_mean, signal_max (bed, tsv)'}),
+    'restrict-to': Flags.string({description: 'bigWig: scan only stretches where it is at least --min-signal (padded by half a window)'}),
+    'min-signal': Flags.string({description: 'signal level for --restrict-to'}),
+    'chrom-alias': Flags.string({description: 'file mapping FASTA chromosome names to bigWig names: FASTA-name TAB bigWig-name per line'}),
   }
 
   async run(): Promise<void> {
@@ -52,7 +68,8 @@ Progress goes to stderr (only on a terminal); data goes to stdout or -o FILE.`
       if (v.trim() === '' || !Number.isFinite(x)) this.error(`--${name} must be a number, got "${v}".`, {exit: 2})
       return x
     }
-    await runCommand(this, flags.output, async (sink, signal, log) => {
+    const output = flags.format === 'bigwig' ? () => BigWigOutput.create(flags.output) : flags.output
+    await runCommand<Sink | BigWigOutput>(this, output, async (sink, signal, log) => {
       const summary = await predict({
         fasta: args.fasta,
         model: flags.model,
@@ -68,6 +85,10 @@ Progress goes to stderr (only on a terminal); data goes to stdout or -o FILE.`
         device: flags.device as 'auto' | 'cpu',
         threads: flags.threads,
         maxN: num('max-n', flags['max-n'])!,
+        signalTrack: flags.signal,
+        restrictTo: flags['restrict-to'],
+        minSignal: num('min-signal', flags['min-signal']),
+        chromAlias: flags['chrom-alias'],
         progress: showProgress(flags.quiet),
         signal,
         log,

@@ -1,8 +1,9 @@
 import type {Region} from './regions.js'
 
 export type Strand = '+' | '-'
-export type Format = 'bed' | 'bedgraph' | 'tsv'
-export const FORMATS: Format[] = ['bed', 'bedgraph', 'tsv']
+export type Format = 'bed' | 'bedgraph' | 'tsv' | 'bigwig'
+export const FORMATS: Format[] = ['bed', 'bedgraph', 'tsv', 'bigwig']
+export type TextFormat = Exclude<Format, 'bigwig'>
 
 /** One scored window (0-based half-open), as the writers receive it. */
 export interface ScoredWindow extends Region {
@@ -22,27 +23,32 @@ const fmt = (x: number | undefined): string => (x === undefined ? 'NA' : x.toFix
 /**
  * Turns scored windows into lines of one format. BED6: chrom start end name score strand (0-based,
  * score = probability in [0, 1]); bedGraph: chrom start end score; TSV: a header naming every column.
+ * `extra` names columns appended to BED and TSV lines (e.g. signal_mean, signal_max of --signal);
+ * a missing extra value is "." in BED and NA in TSV.
  */
 export class RecordFormatter {
   constructor(
-    readonly format: Format,
+    readonly format: TextFormat,
     private readonly name: string,
     private readonly labels: string[],
-  ) {}
+    private readonly extra: string[] = [],
+  ) {
+    if (extra.length > 0 && format === 'bedgraph') throw new Error('bedGraph has no room for extra columns')
+  }
 
   header(): string | undefined {
     if (this.format !== 'tsv') return undefined
-    return ['chrom', 'start', 'end', 'score', 'strand', 'score_plus', 'score_minus', ...this.labels.map((l) => `prob_${l}`)].join('\t')
+    return ['chrom', 'start', 'end', 'score', 'strand', 'score_plus', 'score_minus', ...this.labels.map((l) => `prob_${l}`), ...this.extra].join('\t')
   }
 
-  line(r: ScoredWindow): string {
+  line(r: ScoredWindow, extra: Array<number | undefined> = []): string {
     switch (this.format) {
       case 'bed':
-        return `${r.chrom}\t${r.start}\t${r.end}\t${this.name}\t${fmt(r.score)}\t${r.strand}`
+        return [r.chrom, r.start, r.end, this.name, fmt(r.score), r.strand, ...extra.map((x) => (x === undefined ? '.' : fmt(x)))].join('\t')
       case 'bedgraph':
         return `${r.chrom}\t${r.start}\t${r.end}\t${fmt(r.score)}`
       case 'tsv':
-        return [r.chrom, r.start, r.end, fmt(r.score), r.strand, fmt(r.plus), fmt(r.minus), ...r.probs.map(fmt)].join('\t')
+        return [r.chrom, r.start, r.end, fmt(r.score), r.strand, fmt(r.plus), fmt(r.minus), ...r.probs.map(fmt), ...extra.map(fmt)].join('\t')
     }
   }
 }

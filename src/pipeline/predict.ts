@@ -1,5 +1,6 @@
 import {GroverError} from '../errors.js'
 import {Fasta} from '../io/fasta.js'
+import {BigWigOutput, readChromAlias, SignalTrack} from '../io/bigwig.js'
 import {type Format, RecordFormatter, type ScoredWindow, WindowMerger} from '../io/records.js'
 import {type Region, selectRegions} from '../io/regions.js'
 import type {Sink} from '../io/output.js'
@@ -7,6 +8,7 @@ import {type Bundle, loadBundle} from '../model/bundle.js'
 import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {Progress} from './progress.js'
 import {batchWindows, pipelined, skippedText, type StrandSel, tokenLimitNote, type WindowBatch} from './batches.js'
+import {OverlapAverager} from './stitch.js'
 import {checkWindowing, windowsOf} from './windows.js'
 
 export type StrandMode = 'both' | '+' | '-'
@@ -24,6 +26,13 @@ export interface PredictOptions extends RunOptions {
   batchSize: number
   /** skip windows with more than this fraction of N (or other non-ACGT) bases */
   maxN: number
+  /** bigWig whose mean and max over each output record become extra columns (--signal) */
+  signalTrack?: string
+  /** scan only where this bigWig is at least minSignal (--restrict-to, --min-signal) */
+  restrictTo?: string
+  minSignal?: number
+  /** FASTA-name → bigWig-name file (--chrom-alias) */
+  chromAlias?: string
 }
 
 export interface PredictSummary {
@@ -35,6 +44,8 @@ export interface PredictSummary {
   records: number
   bp: number
   seconds: number
+  /** with --restrict-to: bp of the requested regions before restriction */
+  requestedBp?: number
 }
 
 /** max and Σ exp(x − max) of logits[offset, offset + n): the softmax normaliser, computed stably. */
@@ -69,9 +80,31 @@ export function scoreWindow(w: Region, strands: Array<{strand: '+' | '-'; probs:
  * probabilities → records → sink. One batch is prepared while the previous one runs; output stays in
  * genomic order and memory does not grow with the genome.
  */
-export async function predict(opts: PredictOptions, sink: Sink): Promise<PredictSummary> {
+export async function predict(opts: PredictOptions, sink: Sink | BigWigOutput): Promise<PredictSummary> {
+  const bigwig = opts.format === 'bigwig'
+  if (bigwig !== sink instanceof BigWigOutput) throw new Error('predict: --format bigwig goes with a BigWigOutput')
+  if (opts.signalTrack && (opts.format === 'bedgraph' || bigwig)) {
+    throw new GroverError(`--signal adds signal_mean and signal_max columns, which ${bigwig ? 'bigWig' : 'bedGraph'} cannot hold. Use --format bed or --format tsv with --signal.`)
+  }
+  if (opts.merge && bigwig) throw new GroverError('--merge joins BED/TSV records; a bigWig already holds one value per base. Drop --merge or use --format bed.')
+  if ((opts.restrictTo === undefined) !== (opts.minSignal === undefined)) {
+    throw new GroverError(opts.restrictTo ? '--restrict-to needs --min-signal X: the signal level from which a stretch is scanned.' : '--min-signal needs --restrict-to FILE.bw: the track it applies to.')
+  }
+  if (opts.minSignal !== undefined && !Number.isFinite(opts.minSignal)) throw new GroverError(`--min-signal must be a number, got ${opts.minSignal}.`)
+  if (opts.chromAlias && !opts.signalTrack && !opts.restrictTo) throw new GroverError('--chrom-alias maps FASTA names to bigWig names; it needs --signal or --restrict-to.')
   const fasta = await Fasta.open(opts.fasta, {log: opts.log})
-  const regions = await selectRegions(fasta.index, opts.regions, opts.regionsFile)
+  let regions = await selectRegions(fasta.index, opts.regions, opts.regionsFile)
+  const alias = opts.chromAlias ? await readChromAlias(opts.chromAlias) : undefined
+  const chroms = [...new Set(regions.map((r) => r.chrom))]
+  const openTrack = async (path: string | undefined, flag: string, what: string) => {
+    if (!path) return undefined
+    const t = await SignalTrack.open(path, flag, alias)
+    const missing = t.checkNames(chroms, flag)
+    if (missing.length) opts.log(`warning: ${flag} ${path} has no chromosome ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? `, … (${missing.length} in all)` : ''}: ${what}.`)
+    return t
+  }
+  const signal = await openTrack(opts.signalTrack, '--signal', 'their signal columns are empty')
+  const restrict = await openTrack(opts.restrictTo, '--restrict-to', 'they are not scanned')
   const bundle = await loadBundle(opts.model)
   if (bundle.meta.task !== 'classification') {
     throw new GroverError(`model "${bundle.meta.name}" is a ${bundle.meta.task} bundle; predict needs a classification bundle (e.g. --model ctcf). Masked-LM and embedding bundles are for grover fill / embed.`)
@@ -81,6 +114,13 @@ export async function predict(opts: PredictOptions, sink: Sink): Promise<Predict
   checkWindowing(window, stride, opts.window || opts.stride ? 'options' : `${bundle.dir}/grover.json`)
   if (!(opts.maxN >= 0 && opts.maxN <= 1)) throw new GroverError(`--max-n must be a fraction between 0 and 1, got ${opts.maxN}.`)
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new GroverError(`--batch-size must be a positive whole number, got ${opts.batchSize}.`)
+  let requestedBp: number | undefined
+  if (restrict) {
+    requestedBp = regions.reduce((a, r) => a + r.end - r.start, 0)
+    regions = await restrictRegions(regions, restrict, opts.minSignal!, Math.floor(window / 2))
+    const kept = regions.reduce((a, r) => a + r.end - r.start, 0)
+    opts.log(`--restrict-to ${opts.restrictTo} ≥ ${opts.minSignal}: scanning ${kept.toLocaleString('en-US')} of ${requestedBp.toLocaleString('en-US')} bp (${requestedBp ? ((100 * kept) / requestedBp).toFixed(1) : '0'}%) in ${regions.length.toLocaleString('en-US')} stretches (signal stretches padded by ${Math.floor(window / 2)} bp, half a window).`)
+  }
   const threshold = opts.threshold ?? (opts.format === 'bed' ? bundle.meta.threshold! : 0)
   if (!(threshold >= 0 && threshold <= 1)) throw new GroverError(`--threshold must be a probability between 0 and 1, got ${threshold}.`)
 
@@ -88,7 +128,9 @@ export async function predict(opts: PredictOptions, sink: Sink): Promise<Predict
 
   const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads})
   try {
-    return await run(opts, bundle, fasta, regions, session, window, stride, threshold, sink)
+    const s = await run(opts, bundle, fasta, regions, session, window, stride, threshold, sink, signal)
+    s.requestedBp = requestedBp
+    return s
   } finally {
     await session.release()
   }
@@ -96,7 +138,7 @@ export async function predict(opts: PredictOptions, sink: Sink): Promise<Predict
 
 async function run(
   opts: PredictOptions, bundle: Bundle, fasta: Fasta, regions: Region[], session: ModelSession,
-  window: number, stride: number, threshold: number, sink: Sink,
+  window: number, stride: number, threshold: number, sink: Sink | BigWigOutput, signal: SignalTrack | undefined,
 ): Promise<PredictSummary> {
   const tok = bundle.tokenizer
   const padId = tok.tokenToId('[PAD]')!
@@ -105,7 +147,17 @@ async function run(
   const logits = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!
   const totalBp = regions.reduce((a, r) => a + r.end - r.start, 0)
   const strands: StrandSel[] = opts.strand === 'both' ? ['+', '-'] : [opts.strand]
-  const formatter = new RecordFormatter(opts.format, bundle.meta.name, labels)
+  const formatter = opts.format === 'bigwig' ? undefined : new RecordFormatter(opts.format, bundle.meta.name, labels, signal ? ['signal_mean', 'signal_max'] : [])
+  // bigWig: the per-base mean of the kept windows over each base, as non-overlapping segments
+  const track = sink instanceof BigWigOutput
+    ? (() => {
+        const writer = sink.begin(fasta.index.names.map((name) => ({name, size: fasta.index.lengths.get(name)!})), 4 * stride)
+        return new OverlapAverager((chrom, start, end, value) => {
+          writer.add(chrom, start, end, value)
+          s.records++
+        })
+      })()
+    : undefined
   const merger = opts.merge ? new WindowMerger() : undefined
   const progress = new Progress(totalBp, opts.progress)
   const s: PredictSummary = {windows: 0, scored: 0, kept: 0, skippedN: 0, skippedLong: 0, records: 0, bp: totalBp, seconds: 0}
@@ -113,7 +165,9 @@ async function run(
 
   const emit = async (r: ScoredWindow | undefined) => {
     if (!r) return
-    await sink.writeLine(formatter.line(r))
+    if (track) return track.push(r.chrom, r.start, r.end, r.score)
+    const extra = signal ? await signal.stats(r.chrom, r.start, r.end) : undefined
+    await (sink as Sink).writeLine(formatter!.line(r, signal ? [extra?.mean, extra?.max] : []))
     s.records++
   }
 
@@ -137,12 +191,13 @@ async function run(
   }
 
   try {
-    const header = formatter.header()
-    if (header) await sink.writeLine(header)
+    const header = formatter?.header()
+    if (header) await (sink as Sink).writeLine(header)
     const batches = batchWindows(windowsOf(fasta, regions, window, stride), {tokenizer: tok, strands, maxTokens, maxN: opts.maxN, batchSize: opts.batchSize, signal: opts.signal}, s)
     await pipelined(batches, (b) => session.run(padBatch(b.rows, padId), logits), finish, opts.signal)
     if (merger) await emit(merger.flush())
-    await sink.flush()
+    track?.flush()
+    if (!track) await (sink as Sink).flush()
   } finally {
     progress.stop()
     s.seconds = progress.seconds
@@ -150,6 +205,24 @@ async function run(
   const note = tokenLimitNote(s.skippedLong, maxTokens, bundle.meta.window)
   if (note) opts.log(note)
   return s
+}
+
+/**
+ * The stretches of `regions` where `track` is at least `min`, each padded by `pad` bp on both sides
+ * (so a window centred on a signal base fits), clipped to its region and merged.
+ */
+export async function restrictRegions(regions: Region[], track: SignalTrack, min: number, pad: number): Promise<Region[]> {
+  const out: Region[] = []
+  for (const r of regions) {
+    for (const st of await track.above(r.chrom, r.start, r.end, min)) {
+      const a = Math.max(r.start, st.start - pad)
+      const b = Math.min(r.end, st.end + pad)
+      const last = out[out.length - 1]
+      if (last && last.chrom === r.chrom && a <= last.end) last.end = Math.max(last.end, b)
+      else out.push({chrom: r.chrom, start: a, end: b})
+    }
+  }
+  return out
 }
 
 export function summaryLine(s: PredictSummary): string {

@@ -54,3 +54,8 @@ export function genomeSeq(): string {
 
 /** Deterministic pseudo-random numbers, so tests are repeatable. */
 export {mulberry32 as rng} from '../../src/random.js'
+
+/** oclif wraps long error messages over lines starting with " ›"; join them back for matching. */
+export function oneLine(stderr: string): string {
+  return stderr.replace(/\s*\n\s*›\s*/g, ' ')
+}
