@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
@@ -9,7 +9,7 @@ import {BigWig} from '@gmod/bbi'
 import {BigWigWriter} from '../src/io/bigwig-writer.js'
 import {SignalTrack} from '../src/io/bigwig.js'
 import {OverlapAverager} from '../src/pipeline/stitch.js'
-import {GENOME, grover, oneLine, rng, ROOT, TINY, tmp} from './helpers/util.js'
+import {bash, GENOME, grover, oneLine, rng, ROOT, TINY, tmp} from './helpers/util.js'
 
 const PY = '/usr/bin/python3'
 const hasPyBigWig = (() => {
@@ -243,6 +243,22 @@ print(json.dumps({"chroms": b.chroms(), "header": b.header(), "values": b.values
       // bedGraph rounds to 4 decimals; the bigWig holds float32 means of unrounded scores
       assert.ok(Math.abs(got.values[i] - over.reduce((x, w) => x + w.score, 0) / over.length) < 1e-4, `base ${i}`)
     }
+  })
+
+  it('Ctrl-C during --format bigwig: exit 130, no FILE.bw, a valid bigWig of what was scored in FILE.bw.partial', needPy, async () => {
+    const out = join(dir, 'int.bw')
+    const r = await bash(`node bin/run.js predict ${GENOME} --model ${TINY} --batch-size 2 --format bigwig -o ${out} & pid=$!; sleep 3; kill -INT $pid; wait $pid`)
+    assert.equal(r.code, 130, r.stderr)
+    assert.match(oneLine(r.stderr), /interrupted; complete records so far are kept in .*int\.bw\.partial/)
+    assert.ok(!existsSync(out))
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('int.bw') && f !== 'int.bw.partial'), [], 'no temporary or spill files left')
+    const got = py(`
+b = pyBigWig.open(${JSON.stringify(out + '.partial')})
+iv = b.intervals("${CHROM}")
+print(json.dumps({"n": len(iv), "first": iv[0][0], "last": iv[-1][1]}))`)
+    assert.ok(got.n > 0)
+    assert.equal(got.first, 0)
+    assert.ok(got.last < 1_000_000, 'stopped before the end')
   })
 
   it('--format bigwig needs -o, and refuses --signal and --merge', async () => {
