@@ -12,6 +12,8 @@ import {Interrupted} from './pipeline/batches.js'
 /** Where a command's data goes: a text Sink, or a binary file (bigWig) that is only complete when closed. */
 export interface OutputTarget {
   close(): Promise<void>
+  /** whether any record reached the output yet */
+  readonly hasData?: boolean
   /** stop after a failure (keepPartial false) or an interruption (true); returns the partial file kept */
   abort(keepPartial: boolean): Promise<string | undefined>
 }
@@ -20,6 +22,7 @@ export async function runCommand<T extends OutputTarget = Sink>(
   cmd: Command,
   output: string | undefined | (() => Promise<T>),
   body: (sink: T, signal: AbortSignal, log: (msg: string) => void) => Promise<void>,
+  hooks: {onSuccess?: () => Promise<void>; onFailure?: () => Promise<void>} = {},
 ): Promise<void> {
   const log = (msg: string) => process.stderr.write(msg + '\n')
   const controller = new AbortController()
@@ -40,14 +43,21 @@ export async function runCommand<T extends OutputTarget = Sink>(
     sink = typeof output === 'function' ? await output() : ((output ? await Sink.file(output) : Sink.stdout()) as unknown as T)
     await body(sink, controller.signal, log)
     await sink.close()
+    await hooks.onSuccess?.()
   } catch (error) {
     if (error instanceof OutputClosed) process.exit(0)
     if (error instanceof Interrupted) {
       const partial = await sink?.abort(true)
-      log(`grover: interrupted; complete records so far are kept${partial ? ` in ${partial}` : ''}.`)
+      const hint = partial && cmd.id === 'predict' ? ' Run the same command with --resume to continue.' : ''
+      log(`grover: interrupted; complete records so far are kept${partial ? ` in ${partial}` : ''}.${hint}`)
       process.exit(signalExit || 130)
     }
-    await sink?.abort(false)
+    // A failure after records were written keeps them in FILE.partial (never in FILE), so --resume
+    // can go on once the cause is fixed; a failure before any record leaves nothing behind.
+    const keep = sink !== undefined && sink.hasData === true
+    const partial = await sink?.abort(keep)
+    if (sink && !partial) await hooks.onFailure?.()
+    if (partial) log(`grover: stopped by the error below; complete records so far are kept in ${partial}.${cmd.id === 'predict' ? ' Once it is fixed, the same command with --resume continues.' : ''}`)
     if (error instanceof GroverError) cmd.error(error.message, {exit: error.exit})
     throw error
   } finally {

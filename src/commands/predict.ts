@@ -3,7 +3,9 @@ import {Args, Command, Flags} from '@oclif/core'
 import {runCommand} from '../cli.js'
 import {runFlags, showProgress} from '../flags.js'
 import {BigWigOutput} from '../io/bigwig.js'
-import type {Sink} from '../io/output.js'
+import {Sink} from '../io/output.js'
+import {checkRun, forgetRun, recordRun, runIdentity} from '../io/runstate.js'
+import {parseShard} from '../pipeline/windows.js'
 import {FORMATS, type Format} from '../io/records.js'
 import {type StrandMode, predict, summaryLine} from '../pipeline/predict.js'
 
@@ -58,6 +60,8 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
     'restrict-to': Flags.string({description: 'bigWig: scan only stretches where it is at least --min-signal (padded by half a window)'}),
     'min-signal': Flags.string({description: 'signal level for --restrict-to'}),
     'chrom-alias': Flags.string({description: 'file mapping FASTA chromosome names to bigWig names: FASTA-name TAB bigWig-name per line'}),
+    shard: Flags.string({description: 'do only part i of n of the work (1-based, e.g. 2/8), split by bp; shard outputs concatenated in order equal the whole run'}),
+    resume: Flags.boolean({description: 'continue an interrupted -o FILE run (Ctrl-C, kill, crash) after its last complete record; the result equals an uninterrupted run', default: false}),
   }
 
   async run(): Promise<void> {
@@ -68,8 +72,33 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
       if (v.trim() === '' || !Number.isFinite(x)) this.error(`--${name} must be a number, got "${v}".`, {exit: 2})
       return x
     }
-    const output = flags.format === 'bigwig' ? () => BigWigOutput.create(flags.output) : flags.output
+    const shard = flags.shard === undefined ? undefined : (() => {
+      try {
+        return parseShard(flags.shard)
+      } catch (error) {
+        this.error((error as Error).message, {exit: 2})
+      }
+    })()
+    if (flags.resume && !flags.output) this.error('--resume continues an interrupted -o FILE run: give the same -o FILE.', {exit: 2})
+    // what decides the output's content, recorded beside -o FILE so --resume can check it is unchanged
+    const identity = await runIdentity({
+      command: 'predict', model: flags.model, region: flags.region ?? null, window: flags.window ?? null, stride: flags.stride ?? null,
+      strand: flags.strand, format: flags.format, threshold: flags.threshold ?? null, merge: flags.merge, batchSize: flags['batch-size'],
+      maxN: flags['max-n'], minSignal: flags['min-signal'] ?? null, shard: flags.shard ?? null,
+    }, {fasta: args.fasta, regions: flags.regions, signal: flags.signal, restrictTo: flags['restrict-to'], chromAlias: flags['chrom-alias']})
+    let resume: {lastLine: string | undefined} | undefined
+    const text = flags.format !== 'bigwig' && flags.output !== undefined
+    const output = flags.format === 'bigwig'
+      ? () => BigWigOutput.create(flags.output)
+      : flags.resume
+        ? async () => {
+          const r = await Sink.resume(flags.output!, (m) => process.stderr.write(m + '\n'), () => checkRun(flags.output!, identity))
+          resume = {lastLine: r.lastLine}
+          return r.sink
+        }
+        : flags.output
     await runCommand<Sink | BigWigOutput>(this, output, async (sink, signal, log) => {
+      if (text && !flags.resume) await recordRun(flags.output!, identity)
       const summary = await predict({
         fasta: args.fasta,
         model: flags.model,
@@ -89,11 +118,13 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
         restrictTo: flags['restrict-to'],
         minSignal: num('min-signal', flags['min-signal']),
         chromAlias: flags['chrom-alias'],
+        shard,
+        resume,
         progress: showProgress(flags.quiet),
         signal,
         log,
       }, sink)
       if (!flags.quiet) log(summaryLine(summary))
-    })
+    }, text ? {onSuccess: () => forgetRun(flags.output!), onFailure: () => forgetRun(flags.output!)} : undefined)
   }
 }

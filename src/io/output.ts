@@ -1,6 +1,6 @@
 import {createWriteStream, type WriteStream} from 'node:fs'
-import {rename, unlink} from 'node:fs/promises'
-import {dirname} from 'node:path'
+import {open, readdir, rename, stat, truncate, unlink} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
 import type {Writable} from 'node:stream'
 
 import {GroverError, OutputClosed} from '../errors.js'
@@ -15,6 +15,8 @@ export class Sink {
   private bufLen = 0
   private closed = false
   private error: Error | undefined
+  /** some data went out (or, for a resumed file, was there already) */
+  hasData = false
 
   private constructor(
     private readonly stream: Writable,
@@ -36,15 +38,87 @@ export class Sink {
     return new Sink(process.stdout, undefined, undefined)
   }
 
-  static async file(path: string): Promise<Sink> {
+  static async file(path: string, append = false): Promise<Sink> {
     const tmp = `${path}.tmp-${process.pid}`
-    const stream: WriteStream = createWriteStream(tmp)
+    const stream: WriteStream = createWriteStream(tmp, {flags: append ? 'a' : 'w'})
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve())
       stream.once('error', (error: NodeJS.ErrnoException) =>
         reject(new GroverError(`cannot write output file ${path}: ${error.code ?? error.message}. Check that the folder ${dirname(path)} exists and is writable.`)))
     })
     return new Sink(stream, path, tmp)
+  }
+
+  /**
+   * Continue an interrupted `-o path` run: take its FILE.partial (Ctrl-C) or FILE.tmp-PID (a killed
+   * run, kill -9 included; the newest if several), cut it after its last complete line, and append from
+   * there. Returns the sink and the last complete line (undefined when the file was empty).
+   */
+  static async resume(path: string, log: (msg: string) => void, check: () => Promise<void> = async () => {}): Promise<{sink: Sink; lastLine: string | undefined; from: string}> {
+    const dir = dirname(path)
+    const name = basename(path)
+    let names: string[]
+    try {
+      names = await readdir(dir)
+    } catch (error) {
+      throw new GroverError(`--resume: cannot read the folder ${dir} of ${path}: ${(error as NodeJS.ErrnoException).code}.`)
+    }
+    const candidates = names.filter((n) => n === `${name}.partial` || (n.startsWith(`${name}.tmp-`) && /^[0-9]+$/.test(n.slice(name.length + 5))))
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0)
+        return pid !== process.pid
+      } catch {
+        return false
+      }
+    }
+    const usable = []
+    for (const n of candidates) {
+      const pid = n.endsWith('.partial') ? 0 : Number(n.slice(name.length + 5))
+      if (pid && alive(pid)) throw new GroverError(`--resume: ${join(dir, n)} belongs to a run that is still going (process ${pid}). Stop it first, or wait for it.`)
+      usable.push({n, mtime: (await stat(join(dir, n))).mtimeMs})
+    }
+    if (usable.length === 0) {
+      const done = names.includes(name)
+      throw new GroverError(done
+        ? `--resume: ${path} is complete already (no ${name}.partial or ${name}.tmp-* left by an interrupted run). Remove it to run again.`
+        : `--resume: no interrupted run of ${path} found (looked for ${name}.partial and ${name}.tmp-PID in ${dir}). Run without --resume to start it.`)
+    }
+    usable.sort((a, b) => b.mtime - a.mtime)
+    const from = join(dir, usable[0]!.n)
+    if (usable.length > 1) log(`--resume: ${usable.length} interrupted outputs of ${path}; continuing the newest, ${from}.`)
+    await check()
+    // cut after the last newline: a record half-written when the run was killed is dropped and redone
+    const fh = await open(from, 'r')
+    let keep = 0
+    let lastLine: string | undefined
+    try {
+      const size = (await fh.stat()).size
+      const chunk = 1 << 16
+      for (let end = size; end > 0 && lastLine === undefined;) {
+        const start = Math.max(0, end - chunk)
+        const buf = Buffer.alloc(end - start)
+        await fh.read(buf, 0, buf.length, start)
+        const nl = buf.lastIndexOf(10)
+        if (nl >= 0 && keep === 0) keep = start + nl + 1
+        if (keep > 0) {
+          // the last complete line: between the newline before `keep - 1` and it
+          const tail = Buffer.alloc(Math.min(keep, 1 << 20))
+          await fh.read(tail, 0, tail.length, keep - tail.length)
+          const text = tail.subarray(0, tail.length - 1).toString('utf8')
+          lastLine = text.slice(text.lastIndexOf('\n') + 1)
+        }
+        end = start
+      }
+    } finally {
+      await fh.close()
+    }
+    await truncate(from, keep)
+    const tmp = `${path}.tmp-${process.pid}`
+    await rename(from, tmp)
+    const sink = await Sink.file(path, true)
+    sink.hasData = keep > 0
+    return {sink, lastLine, from}
   }
 
   async writeLine(line: string): Promise<void> {
@@ -57,6 +131,7 @@ export class Sink {
     if (this.error) throw this.error
     if (this.buf.length === 0) return
     const text = this.buf.join('\n') + '\n'
+    this.hasData = true
     this.buf = []
     this.bufLen = 0
     const ok = this.stream.write(text)

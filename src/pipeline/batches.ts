@@ -36,14 +36,26 @@ export interface BatchOptions {
 }
 
 /**
- * Windows → token rows (one per strand) → batches of batchSize windows. Windows mostly N, or whose
- * tokens exceed the model's limit on any strand, are skipped and counted in `counts`.
+ * Windows → token rows (one per strand) → batches. A batch holds the windows of one block of
+ * batchSize consecutive window ordinals (windows without an ordinal are simply grouped by batchSize),
+ * so batch composition does not depend on where a run starts (shards, --resume). Windows mostly N, or
+ * whose tokens exceed the model's limit on any strand, are skipped and counted in `counts`.
  */
 export async function* batchWindows<W extends Window>(windows: AsyncIterable<W>, o: BatchOptions, counts: WindowCounts): AsyncGenerator<WindowBatch<W>> {
   let cur: WindowBatch<W> = {windows: [], rows: [], per: o.strands.length, bpDone: 0}
+  let block = -1
   for await (const w of windows) {
     counts.windows++
     if (o.signal?.aborted) throw new Interrupted()
+    const ordinal = (w as {ordinal?: number}).ordinal
+    if (ordinal !== undefined) {
+      const b = Math.floor(ordinal / o.batchSize)
+      if (b !== block && cur.windows.length > 0) {
+        yield cur
+        cur = {windows: [], rows: [], per: o.strands.length, bpDone: 0}
+      }
+      block = b
+    }
     if (countAmbiguous(w.seq) > o.maxN * w.seq.length) {
       counts.skippedN++
       continue

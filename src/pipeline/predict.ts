@@ -9,7 +9,7 @@ import {type Device, ModelSession, padBatch, type RunOptions} from '../model/ses
 import {Progress} from './progress.js'
 import {batchWindows, pipelined, skippedText, type StrandSel, tokenLimitNote, type WindowBatch} from './batches.js'
 import {OverlapAverager} from './stitch.js'
-import {checkWindowing, windowsOf} from './windows.js'
+import {checkWindowing, keepBlocks, plan, shardOf, withSequence} from './windows.js'
 
 export type StrandMode = 'both' | '+' | '-'
 
@@ -33,6 +33,10 @@ export interface PredictOptions extends RunOptions {
   minSignal?: number
   /** FASTA-name → bigWig-name file (--chrom-alias) */
   chromAlias?: string
+  /** --shard i/n, 0-based index */
+  shard?: {index: number; count: number}
+  /** --resume: the last complete line of the interrupted output (undefined: it was empty) */
+  resume?: {lastLine: string | undefined}
 }
 
 export interface PredictSummary {
@@ -87,6 +91,9 @@ export async function predict(opts: PredictOptions, sink: Sink | BigWigOutput): 
     throw new GroverError(`--signal adds signal_mean and signal_max columns, which ${bigwig ? 'bigWig' : 'bedGraph'} cannot hold. Use --format bed or --format tsv with --signal.`)
   }
   if (opts.merge && bigwig) throw new GroverError('--merge joins BED/TSV records; a bigWig already holds one value per base. Drop --merge or use --format bed.')
+  if (opts.shard && opts.merge) throw new GroverError('--merge cannot be split into shards (a merged record may span a shard border). Run the shards without --merge, then merge the concatenated output: cat shard*.bed | bedtools merge -i - -c 5 -o max.')
+  if (opts.shard && bigwig) throw new GroverError('--shard writes pieces to concatenate, which bigWig files are not. Shard with --format bedgraph, concatenate, then convert with bedGraphToBigWig.')
+  if (opts.resume && bigwig) throw new GroverError('--resume continues text outputs (bed, bedgraph, tsv); an interrupted bigWig is kept as FILE.bw.partial but cannot be continued. Run it again.')
   if ((opts.restrictTo === undefined) !== (opts.minSignal === undefined)) {
     throw new GroverError(opts.restrictTo ? '--restrict-to needs --min-signal X: the signal level from which a stretch is scanned.' : '--min-signal needs --restrict-to FILE.bw: the track it applies to.')
   }
@@ -159,7 +166,28 @@ async function run(
       })()
     : undefined
   const merger = opts.merge ? new WindowMerger() : undefined
-  const progress = new Progress(totalBp, opts.progress)
+  const shard = opts.shard
+  const shardStart = shard ? Math.floor((shard.index * totalBp) / shard.count) : 0
+  const shardEnd = shard ? Math.floor(((shard.index + 1) * totalBp) / shard.count) : totalBp
+  const progress = new Progress(shardEnd - shardStart, opts.progress)
+  // --resume: windows up to the last written record are done (with --merge: up to its end)
+  const chromOrder = new Map(fasta.index.names.map((n, i) => [n, i]))
+  let resumePoint: {chrom: number; pos: number} | undefined
+  const last = opts.resume?.lastLine
+  if (last !== undefined && !(opts.format === 'tsv' && last.startsWith('chrom\t'))) {
+    const f = last.split('\t')
+    const c = chromOrder.get(f[0] ?? '')
+    if (c === undefined || f.length < 3 || !/^[0-9]+$/.test(f[1]!) || !/^[0-9]+$/.test(f[2]!)) {
+      throw new GroverError(`--resume: the last record of the interrupted output ("${last.slice(0, 80)}") is not a ${opts.format} record of this FASTA. Resume with the same FASTA and options, or run without --resume.`)
+    }
+    resumePoint = {chrom: c, pos: Number(opts.merge ? f[2] : f[1])}
+    opts.log(`--resume: continuing after ${f[0]}:${Number(f[1]) + 1}-${f[2]}.`)
+  }
+  const todo = (w: Region) => {
+    if (!resumePoint) return true
+    const c = chromOrder.get(w.chrom)!
+    return c > resumePoint.chrom || (c === resumePoint.chrom && w.start > resumePoint.pos)
+  }
   const s: PredictSummary = {windows: 0, scored: 0, kept: 0, skippedN: 0, skippedLong: 0, records: 0, bp: totalBp, seconds: 0}
   let checkedOutput = false
 
@@ -180,6 +208,7 @@ async function run(
     }
     const n = labels.length
     for (let i = 0; i < b.windows.length; i++) {
+      if (!todo(b.windows[i]!)) continue // scored again only to keep batches as they were; written before
       const per = strands.map((strand, k) => ({strand, probs: softmax(out.data, (i * b.per + k) * n, n)}))
       const r = scoreWindow(b.windows[i]!, per, bundle.positiveIndex)
       s.scored++
@@ -187,13 +216,15 @@ async function run(
       s.kept++
       await emit(merger ? merger.push(r) : r)
     }
-    progress.update(b.bpDone, s.windows)
+    progress.update(Math.max(0, Math.min(shardEnd, b.bpDone) - shardStart), s.windows)
   }
 
   try {
     const header = formatter?.header()
-    if (header) await (sink as Sink).writeLine(header)
-    const batches = batchWindows(windowsOf(fasta, regions, window, stride), {tokenizer: tok, strands, maxTokens, maxN: opts.maxN, batchSize: opts.batchSize, signal: opts.signal}, s)
+    if (header && opts.resume?.lastLine === undefined && (!shard || shard.index === 0)) await (sink as Sink).writeLine(header)
+    const windows = keepBlocks(plan(regions, window, stride), opts.batchSize, (first, lastW) =>
+      (!shard || shardOf(first.offset, totalBp, shard.count) === shard.index) && todo(lastW))
+    const batches = batchWindows(withSequence(fasta, windows), {tokenizer: tok, strands, maxTokens, maxN: opts.maxN, batchSize: opts.batchSize, signal: opts.signal}, s)
     await pipelined(batches, (b) => session.run(padBatch(b.rows, padId), logits), finish, opts.signal)
     if (merger) await emit(merger.flush())
     track?.flush()
