@@ -34,6 +34,9 @@ export async function runCommand<T extends OutputTarget = Sink>(
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // oclif's own stdout 'error' listener rethrows anything but EPIPE (a crash with a stack trace on a
+  // full disk); the Sink turns those errors into messages, so only ours stays.
+  process.stdout.removeAllListeners('error')
   // `| head`: stdout's reader is gone; stop quietly.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0)

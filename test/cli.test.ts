@@ -142,51 +142,6 @@ describe('BED output works with bedtools', () => {
   })
 })
 
-describe('grover predict: bad inputs fail clearly, non-zero, with no output file', () => {
-  const d = tmp()
-  const out = join(d, 'out.bed')
-  const badBundle = join(d, 'bad-bundle')
-  cpSync(TINY, badBundle, {recursive: true})
-  const meta = JSON.parse(readFileSync(join(TINY, 'grover.json'), 'utf8'))
-  writeFileSync(join(badBundle, 'grover.json'), JSON.stringify({...meta, positive_label: 'maybe'}))
-  const noMeta = join(d, 'no-meta')
-  cpSync(TINY, noMeta, {recursive: true})
-  rmSync(join(noMeta, 'grover.json'))
-  const corrupt = join(d, 'corrupt')
-  cpSync(TINY, corrupt, {recursive: true})
-  writeFileSync(join(corrupt, 'model.onnx'), readFileSync(join(TINY, 'model.onnx')).subarray(0, 5000))
-  const wrongLabels = join(d, 'wrong-labels')
-  cpSync(TINY, wrongLabels, {recursive: true})
-  writeFileSync(join(wrongLabels, 'grover.json'), JSON.stringify({...meta, labels: ['a', 'b', 'bound']}))
-  const gzNoGzi = join(d, 'g.fa.gz')
-  const cases: Array<[string, string[], RegExp, () => Promise<void>]> = [
-    ['missing FASTA', ['predict', join(d, 'nope.fa'), '--model', TINY], /FASTA file not found: .*nope\.fa/, async () => {}],
-    ['bgzip FASTA without its index', ['predict', gzNoGzi, '--model', TINY], /needs its index files; missing: .*\.fai, .*\.gzi\. Create them with: samtools faidx/, async () => void (await bash(`head -c 50000 ${GENOME} | bgzip -c > ${gzNoGzi}`))],
-    ['unknown chromosome', [...base, '--region', 'chr22:1-1000'], /sequence "chr22" is not in the FASTA index\. Valid names: chr22_20M/, async () => {}],
-    ['bad region string', [...base, '--region', 'chr22_20M:10-x'], /"10-x" is not start-end/, async () => {}],
-    ['region past the end', [...base, '--region', 'chr22_20M:1-2000000'], /past the end of chr22_20M \(length 1000000\)/, async () => {}],
-    ['unknown model name', ['predict', GENOME, '--model', 'nosuchmodel'], /model "nosuchmodel" is neither a bundle folder nor a shipped model/, async () => {}],
-    ['bundle without grover.json', ['predict', GENOME, '--model', noMeta], /grover\.json is missing/, async () => {}],
-    ['bundle with a positive label not among its labels', ['predict', GENOME, '--model', badBundle], /"positive_label" must be one of the labels \(unbound, bound\)/, async () => {}],
-    ['truncated ONNX model', ['predict', GENOME, '--model', corrupt, '--region', 'chr22_20M:1-2000'], /could not be loaded by ONNX Runtime.*re-export/, async () => {}],
-    ['labels that do not match the model output', ['predict', GENOME, '--model', wrongLabels, '--region', 'chr22_20M:1-2000'], /has shape \[\d+, 2\], but grover\.json declares 3 labels/, async () => {}],
-    ['stride larger than window', [...base, '--window', '100', '--stride', '200'], /stride 200 is larger than window 100/, async () => {}],
-    ['threshold out of range', [...base, '--threshold', '1.5'], /--threshold must be a probability between 0 and 1/, async () => {}],
-    ['unwritable output folder', [...base, '-o', '/nonexistent/dir/out.bed'], /cannot write output file \/nonexistent\/dir\/out\.bed: ENOENT/, async () => {}],
-  ]
-  for (const [what, args, re, setup] of cases) {
-    it(what, async () => {
-      await setup()
-      const r = await grover([...args, ...(args.includes('-o') ? [] : ['-o', out])])
-      assert.notEqual(r.code, 0)
-      assert.match(r.stderr.replace(/\s*\n\s*›\s*/g, ' '), re)
-      assert.doesNotMatch(r.stderr, /at .*\.js:\d+/) // no stack trace
-      assert.ok(!existsSync(out), 'no output file left')
-      assert.deepEqual(readdirSync(d).filter((f) => f.startsWith('out.bed')), [])
-    })
-  }
-})
-
 describe('progress and interruption', () => {
   it('draws a progress bar on stderr only when stderr is a terminal', async () => {
     const d = tmp()

@@ -77,11 +77,13 @@ export class Fasta {
         throw new GroverError(`bgzip FASTA ${path} needs its index files; missing: ${absent.join(', ')}. Create them with: samtools faidx ${path}`)
       }
       const index = parseFai(await readFile(faiPath, 'utf8'), faiPath)
+      Fasta.checkNoEmpty(path, index)
       return new Fasta(path, index, new BgzipIndexedFasta({path, faiPath, gziPath}))
     }
     if (!(await exists(faiPath))) await Fasta.writeIndex(path, faiPath, opts.log)
     const index = parseFai(await readFile(faiPath, 'utf8'), faiPath)
     await Fasta.checkIndexFits(path, faiPath)
+    Fasta.checkNoEmpty(path, index)
     return new Fasta(path, index, new IndexedFasta({path, faiPath}))
   }
 
@@ -97,6 +99,14 @@ export class Fasta {
       throw new GroverError(`${path} has no index (${faiPath}) and grover cannot write one there (${code}). Run "samtools faidx ${path}" where you can write, or copy the FASTA to a writable folder.`)
     }
     log?.(`built FASTA index ${faiPath} (${entries.length} sequences)`)
+  }
+
+  /** A record with a header and no bases: usually a truncated file. */
+  private static checkNoEmpty(path: string, index: SequenceIndex): void {
+    const empty = index.names.filter((n) => index.lengths.get(n) === 0)
+    if (empty.length) {
+      throw new GroverError(`${path}: sequence "${empty[0]}" has a header but no bases${empty.length > 1 ? ` (and ${empty.length - 1} more)` : ''}. The file may be truncated; fix or remove the empty record${empty.length > 1 ? 's' : ''}.`)
+    }
   }
 
   /** A stale .fai (the FASTA changed after indexing) points past the file's end: catch that early. */
@@ -121,6 +131,15 @@ export class Fasta {
     if (seq.length !== end - start) {
       throw new GroverError(`${this.path}: read ${seq.length} bases for ${chrom}:${start + 1}-${end} but expected ${end - start}. The file may be truncated or its index stale: rebuild it with "samtools faidx ${this.path}".`)
     }
-    return seq.toUpperCase()
+    const up = seq.toUpperCase()
+    const bad = NOT_DNA.exec(up)
+    if (bad) {
+      const pos = start + bad.index + 1
+      throw new GroverError(`${this.path}: ${chrom} has "${bad[0]}" at position ${pos.toLocaleString('en-US')} (1-based), which is not a DNA base or IUPAC code. Is this a protein FASTA? grover reads DNA: A, C, G, T, N and the IUPAC ambiguity codes.`)
+    }
+    return up
   }
 }
+
+/** Anything but DNA bases and IUPAC nucleotide codes (after upper-casing). */
+const NOT_DNA = /[^ACGTNRYKMSWBDHV]/

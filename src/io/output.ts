@@ -134,7 +134,15 @@ export class Sink {
     this.hasData = true
     this.buf = []
     this.bufLen = 0
-    const ok = this.stream.write(text)
+    let ok: boolean
+    try {
+      ok = this.stream.write(text)
+    } catch (error) {
+      // stdout redirected to a file or device writes synchronously and throws here (ENOSPC, EPIPE…)
+      const e = error as NodeJS.ErrnoException
+      this.error = e.code === 'EPIPE' ? new OutputClosed() : this.describe(e)
+      throw this.error
+    }
     if (!ok) {
       await new Promise<void>((resolve) => {
         const done = () => {
