@@ -42,6 +42,16 @@ export class BpeModel {
   private prv = new Int32Array(0)
   private heapKey = new Float64Array(0)
   private heapNew = new Int32Array(0)
+  /**
+   * True when every merge that uses a token comes after every merge that makes it (true of merges
+   * learnt in order, as GROVER's): then a merge never creates a pair of lower rank than its own, ranks
+   * are applied in increasing order, and a bucket per rank replaces the heap.
+   */
+  readonly monotone: boolean
+  private bucketHead = new Int32Array(0)
+  private entryPos = new Int32Array(0)
+  private entryNext = new Int32Array(0)
+  private scratch = new Int32Array(0)
 
   constructor(json: BpeModelJson) {
     if (json.byte_fallback) throw new GroverError('tokenizer.json: BPE byte_fallback is not supported by grover (no DNA tokenizer uses it).')
@@ -92,6 +102,23 @@ export class BpeModel {
       else this.sparse!.set(key, r + 1)
     }
     for (const [t, id] of this.vocab) if (t.length === 1) this.charId[t.charCodeAt(0)] = id
+    // Latest merge making each token, earliest merge using it; monotone when made-before-used holds.
+    const made = new Int32Array(this.V).fill(-1)
+    const used = new Int32Array(this.V).fill(n)
+    for (let r = 0; r < n; r++) {
+      const m = json.merges[r]!
+      const [a, b] = typeof m === 'string' ? [m.slice(0, m.indexOf(' ')), m.slice(m.indexOf(' ') + 1)] : m
+      const ia = this.vocab.get(a)!
+      const ib = this.vocab.get(b)!
+      if (this.pair(ia, ib) !== r) continue // a pair listed twice: only its last rank is live
+      made[this.mergeNew[r]!] = Math.max(made[this.mergeNew[r]!]!, r)
+      used[ia] = Math.min(used[ia]!, r)
+      used[ib] = Math.min(used[ib]!, r)
+    }
+    let monotone = true
+    for (let t = 0; t < this.V; t++) if (made[t]! >= 0 && used[t]! <= made[t]!) monotone = false
+    this.monotone = monotone
+    this.bucketHead = new Int32Array(n).fill(-1)
   }
 
   private pair(a: number, b: number): number {
@@ -108,6 +135,10 @@ export class BpeModel {
     this.prv = new Int32Array(size)
     this.heapKey = new Float64Array(size * 2)
     this.heapNew = new Int32Array(size * 2)
+    // initial pairs (< n) plus at most two per merge (< n merges)
+    this.entryPos = new Int32Array(size * 3)
+    this.entryNext = new Int32Array(size * 3)
+    this.scratch = new Int32Array(size * 2)
   }
 
   /** Symbol id for the character at i of word (prefix/suffix applied as HF does), -1 when unknown. */
@@ -161,6 +192,96 @@ export class BpeModel {
       nxt[i] = i + 1
       prv[i] = i - 1
     }
+    if (this.monotone) this.mergeByRank(n)
+    else this.mergeByHeap(n)
+    for (let i = 0; i < n; i = nxt[i]!) {
+      out.push(ids[i]!)
+      if (offsets && starts) offsets.push(base + starts[i]!, base + starts[nxt[i]!]!)
+    }
+  }
+
+  /**
+   * Apply merges rank by rank (monotone merge tables): bucket r holds the positions where a pair of
+   * rank r starts; positions are taken leftmost first, stale ones (a neighbour already merged) skipped.
+   * Same result as the heap: lowest rank first, leftmost among equal ranks.
+   */
+  private mergeByRank(n: number): void {
+    const ids = this.ids
+    const nxt = this.nxt
+    const prv = this.prv
+    const head = this.bucketHead
+    const ePos = this.entryPos
+    const eNext = this.entryNext
+    const tmp = this.scratch
+    const mergeNew = this.mergeNew
+    let entries = 0
+    let lo = head.length
+    let hi = -1
+    // initial pairs, pushed right to left so each bucket's list comes out left to right
+    for (let i = n - 2; i >= 0; i--) {
+      const r = this.pair(ids[i]!, ids[i + 1]!)
+      if (r < 0) continue
+      ePos[entries] = i
+      eNext[entries] = head[r]!
+      head[r] = entries++
+      if (r < lo) lo = r
+      if (r > hi) hi = r
+    }
+    for (let r = lo; r <= hi; r++) {
+      let e = head[r]!
+      if (e < 0) continue
+      head[r] = -1
+      // gather and sort the bucket's positions (entries added by later merges may be out of order)
+      let k = 0
+      for (; e >= 0; e = eNext[e]!) {
+        const pos = ePos[e]!
+        let j = k++
+        while (j > 0 && tmp[j - 1]! > pos) {
+          tmp[j] = tmp[j - 1]!
+          j--
+        }
+        tmp[j] = pos
+      }
+      const nw = mergeNew[r]!
+      for (let q = 0; q < k; q++) {
+        const pos = tmp[q]!
+        const a = ids[pos]!
+        if (a < 0) continue
+        const j = nxt[pos]!
+        if (j >= n || this.pair(a, ids[j]!) !== r) continue // stale
+        ids[pos] = nw
+        ids[j] = -1
+        const after = nxt[j]!
+        nxt[pos] = after
+        if (after < n) prv[after] = pos
+        const p = prv[pos]!
+        if (p >= 0) {
+          const mp = this.pair(ids[p]!, nw)
+          if (mp >= 0) {
+            ePos[entries] = p
+            eNext[entries] = head[mp]!
+            head[mp] = entries++
+            if (mp > hi) hi = mp
+          }
+        }
+        if (after < n) {
+          const mn = this.pair(nw, ids[after]!)
+          if (mn >= 0) {
+            ePos[entries] = pos
+            eNext[entries] = head[mn]!
+            head[mn] = entries++
+            if (mn > hi) hi = mn
+          }
+        }
+      }
+    }
+  }
+
+  /** General merge loop: a binary min-heap of (rank, position). */
+  private mergeByHeap(n: number): void {
+    const ids = this.ids
+    const nxt = this.nxt
+    const prv = this.prv
     // Binary min-heap keyed by rank * 2^24 + position (both < 2^24 for any real vocabulary and word).
     const hk = this.heapKey
     const hn = this.heapNew
@@ -224,10 +345,6 @@ export class BpeModel {
         const mn = this.pair(nw, ids[k]!)
         if (mn >= 0) push(this.mergeRank[mn]! * SHIFT + pos, this.mergeNew[mn]!)
       }
-    }
-    for (let i = 0; i < n; i = nxt[i]!) {
-      out.push(ids[i]!)
-      if (offsets && starts) offsets.push(base + starts[i]!, base + starts[nxt[i]!]!)
     }
   }
 }
