@@ -3,8 +3,9 @@
  *   npm run -s bench:tokenizer -- WINDOWS.txt TOKENIZER.json
  * tokenizes every line (one DNA window per line) in-process with grover's tokenizer, best of 3 runs,
  * and prints on its last line "<total ids including special tokens> <seconds>".
- * With --compare it also times Hugging Face's Rust tokenizer (npm `tokenizers`) on the same windows in
- * the same process, checks the ids are identical, and prints the ratio.
+ * With --compare it also times, on the same windows in the same process, Hugging Face's Rust tokenizer
+ * (npm `tokenizers`, encodeBatch: its own thread pool) and its pure-JS tokenizer
+ * (`@huggingface/tokenizers`), checks the ids are identical, and prints the ratios.
  */
 import {readFileSync} from 'node:fs'
 
@@ -44,14 +45,28 @@ if (compare) {
     return {ids, seconds: Number(process.hrtime.bigint() - t0) / 1e9}
   }
   const theirs = best([await timeHf(), await timeHf(), await timeHf()])
+  const {Tokenizer: HfJs} = await import('@huggingface/tokenizers')
+  const json = JSON.parse(readFileSync(tokenizerPath, 'utf8'))
+  const js = new HfJs(json, {})
+  const timeJs = (): {ids: number; seconds: number} => {
+    const t0 = process.hrtime.bigint()
+    let ids = 0
+    for (const w of windows) ids += js.encode(w).ids.length
+    return {ids, seconds: Number(process.hrtime.bigint() - t0) / 1e9}
+  }
+  const jsBest = best([timeJs(), timeJs(), timeJs()])
+  let jsSame = true
   for (let i = 0; i < windows.length; i += Math.max(1, Math.floor(windows.length / 200))) {
     const a = tok.encodeIds(windows[i]!)
     const b = (await hf.encode(windows[i]!)).getIds()
     if (a.join(' ') !== b.join(' ')) throw new Error(`ids differ on window ${i}`)
+    if (js.encode(windows[i]!).ids.join(' ') !== a.join(' ')) jsSame = false
   }
-  process.stderr.write(`${windows.length} windows, ${bp} bp\n`)
-  process.stderr.write(`grover:         ${(ours.ids / ours.seconds / 1e6).toFixed(2)} M tokens/s (${ours.seconds.toFixed(3)} s)\n`)
-  process.stderr.write(`HF tokenizers:  ${(theirs.ids / theirs.seconds / 1e6).toFixed(2)} M tokens/s (${theirs.seconds.toFixed(3)} s, encodeBatch of 256)\n`)
-  process.stderr.write(`ratio grover/HF: ${(theirs.seconds / ours.seconds).toFixed(2)}x (ids identical on sampled windows)\n`)
+  const rate = (r: {ids: number; seconds: number}) => `${(r.ids / r.seconds / 1e6).toFixed(2)} M tokens/s (${r.seconds.toFixed(3)} s)`
+  process.stderr.write(`${windows.length} windows, ${bp} bp, ${ours.ids} ids\n`)
+  process.stderr.write(`grover (1 thread):                 ${rate(ours)}\n`)
+  process.stderr.write(`HF tokenizers, Rust (encodeBatch):  ${rate(theirs)}\n`)
+  process.stderr.write(`HF tokenizers.js, pure JS:          ${rate(jsBest)}${jsSame ? '' : '  (ids differ from HF Rust on some windows)'}\n`)
+  process.stderr.write(`ratio grover/HF Rust: ${(theirs.seconds / ours.seconds).toFixed(2)}x; grover/HF JS: ${(jsBest.seconds / ours.seconds).toFixed(2)}x (ids identical to HF Rust on sampled windows)\n`)
 }
 console.log(`${ours.ids} ${ours.seconds.toFixed(4)}`)

@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
 
+import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
 import {runFlags} from '../flags.js'
 import {type AttentionFormat, attention} from '../pipeline/attention.js'
@@ -37,7 +38,7 @@ Layers, heads and token indices are 0-based, as in Hugging Face's outputs; --lay
     const {args, flags} = await this.parse(Attention)
     await runCommand(this, flags.output, (sink, _signal, log) => attention({
       fasta: args.fasta, region: args.region, model: flags.model, format: flags.format as AttentionFormat,
-      layer: flags.layer, head: flags.head, device: flags.device as 'auto' | 'cpu', threads: flags.threads, progress: false, log,
+      layer: flags.layer, head: flags.head, device: flags.device as Device, threads: flags.threads, progress: false, quiet: flags.quiet, log,
     }, sink))
   }
 }

@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
 
+import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
 import {runFlags, showProgress} from '../flags.js'
 import {embed, type Pool} from '../pipeline/embed.js'
@@ -49,8 +50,8 @@ or over the model's token limit are skipped and counted on stderr; the BED says 
       const s = await embed({
         fasta: args.fasta, model: flags.model, regions: flags.region, regionsFile: flags.regions,
         window: flags.window, stride: flags.stride, pool: flags.pool as Pool, npy: flags.npy,
-        batchSize: flags['batch-size'], device: flags.device as 'auto' | 'cpu', threads: flags.threads, maxN,
-        progress: showProgress(flags.quiet), signal, log,
+        batchSize: flags['batch-size'], device: flags.device as Device, threads: flags.threads, maxN,
+        progress: showProgress(flags.quiet), quiet: flags.quiet, signal, log,
       }, sink)
       if (!flags.quiet) log(`grover embed: ${s.rows.toLocaleString('en-US')} vectors of ${s.hidden} dimensions, ${s.skipped}; ${s.seconds.toFixed(1)} s`)
     })

@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
 
+import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
 import {runFlags, showProgress} from '../flags.js'
 import {fill} from '../pipeline/fill.js'
@@ -40,8 +41,8 @@ Probabilities are over the whole vocabulary; special tokens are never proposed.`
     const {args, flags} = await this.parse(Fill)
     await runCommand(this, flags.output, (sink, signal, log) => fill({
       input: args.input, regions: flags.region, maskAt: flags['mask-at'], track: flags.track, model: flags.model,
-      topK: flags['top-k'], window: flags.window, batchSize: flags['batch-size'], device: flags.device as 'auto' | 'cpu',
-      threads: flags.threads, progress: showProgress(flags.quiet), signal, log,
+      topK: flags['top-k'], window: flags.window, batchSize: flags['batch-size'], device: flags.device as Device,
+      threads: flags.threads, progress: showProgress(flags.quiet), quiet: flags.quiet, signal, log,
     }, sink))
   }
 }

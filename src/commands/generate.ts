@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
 
+import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
 import {runFlags, showProgress} from '../flags.js'
 import {generate} from '../pipeline/generate.js'
@@ -44,8 +45,8 @@ a window of real sequence on each side as context. Output is FASTA on stdout or 
     if (flags.n < 1) this.error('--n must be at least 1.', {exit: 2})
     await runCommand(this, flags.output, (sink, _signal, log) => generate({
       fasta: args.fasta, region: flags.region, length: flags.length, n: flags.n, prompt: flags.prompt, temperature,
-      seed: flags.seed, model: flags.model, device: flags.device as 'auto' | 'cpu', threads: flags.threads,
-      progress: showProgress(flags.quiet), log,
+      seed: flags.seed, model: flags.model, device: flags.device as Device, threads: flags.threads,
+      progress: showProgress(flags.quiet), quiet: flags.quiet, log,
     }, sink))
   }
 }

@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
 
+import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
 import {runFlags, showProgress} from '../flags.js'
 import {BigWigOutput} from '../io/bigwig.js'
@@ -111,7 +112,7 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
         threshold: num('threshold', flags.threshold),
         merge: flags.merge,
         batchSize: flags['batch-size'],
-        device: flags.device as 'auto' | 'cpu',
+        device: flags.device as Device,
         threads: flags.threads,
         maxN: num('max-n', flags['max-n'])!,
         signalTrack: flags.signal,
@@ -120,7 +121,7 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
         chromAlias: flags['chrom-alias'],
         shard,
         resume,
-        progress: showProgress(flags.quiet),
+        progress: showProgress(flags.quiet), quiet: flags.quiet,
         signal,
         log,
       }, sink)

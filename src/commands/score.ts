@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core'
 
+import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
 import {runFlags, showProgress} from '../flags.js'
 import {score} from '../pipeline/score.js'
@@ -44,7 +45,7 @@ declared in the header); --format tsv writes "chrom pos id ref alt llr|delta", o
       const s = await score({
         fasta: args.fasta, vcf: args.vcf, regions: flags.region, model: flags.model, format: flags.format as 'vcf' | 'tsv',
         skipMismatch: flags['skip-mismatch'], window: flags.window, batchSize: flags['batch-size'],
-        device: flags.device as 'auto' | 'cpu', threads: flags.threads, progress: showProgress(flags.quiet), signal, log,
+        device: flags.device as Device, threads: flags.threads, progress: showProgress(flags.quiet), quiet: flags.quiet, signal, log,
       }, sink)
       if (!flags.quiet) log(`grover score: ${s.records.toLocaleString('en-US')} records, ${s.alleles.toLocaleString('en-US')} alleles, ${s.scored.toLocaleString('en-US')} scored, ${s.skipped} not scorable${s.mismatches ? `, ${s.mismatches} REF mismatches skipped` : ''}`)
     })

@@ -4,8 +4,9 @@ import type {InferenceSession, Tensor} from 'onnxruntime-node'
 
 import {GroverError} from '../errors.js'
 import type {Bundle} from './bundle.js'
+import {CUDA_HELP, cudaMissing, type Device, WEBGPU_HELP, webgpuMissing} from './device.js'
 
-export type Device = 'cpu' | 'auto'
+export type {Device} from './device.js'
 
 /** What every model-running pipeline takes besides its own inputs. */
 export interface RunOptions {
@@ -15,6 +16,8 @@ export interface RunOptions {
   threads?: number
   /** draw a progress bar on stderr */
   progress: boolean
+  /** --quiet: no progress, summary or device line */
+  quiet?: boolean
   signal?: AbortSignal
   log: (msg: string) => void
 }
@@ -61,22 +64,68 @@ export class ModelSession {
     return this.session.outputNames
   }
 
-  /** opts.file: another graph of the bundle (e.g. its attentions_file) instead of model.onnx. */
-  static async open(bundle: Bundle, opts: {device?: Device; threads?: number; file?: string} = {}): Promise<ModelSession> {
+  /**
+   * opts.file: another graph of the bundle (e.g. its attentions_file) instead of model.onnx.
+   * opts.log: where `--device auto` says which execution provider runs and why others were skipped.
+   */
+  static async open(bundle: Bundle, opts: {device?: Device; threads?: number; file?: string; log?: (msg: string) => void} = {}): Promise<ModelSession> {
     const modelPath = opts.file ?? bundle.modelPath
     const ort = await import('onnxruntime-node')
-    const options: InferenceSession.SessionOptions = {executionProviders: ['cpu'], graphOptimizationLevel: 'all'}
     // onnxruntime-node's own default ran on one core here (1 Mb: 93 s vs 55 s with 2 threads): use them all.
     if (opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1)) {
       throw new GroverError(`--threads must be a positive whole number, got ${opts.threads}.`)
     }
-    options.intraOpNumThreads = opts.threads ?? availableParallelism()
-    let session: InferenceSession
-    try {
-      session = await ort.InferenceSession.create(modelPath, options)
-    } catch (error) {
-      throw new GroverError(`${modelPath} could not be loaded by ONNX Runtime (${String((error as Error).message ?? error).split('\n')[0]}). The file may be truncated or not an ONNX model; re-export the bundle.`)
+    const device = opts.device ?? 'auto'
+    const create = (ep: 'cpu' | 'cuda' | 'webgpu') => ort.InferenceSession.create(modelPath, {
+      executionProviders: [ep], graphOptimizationLevel: 'all', intraOpNumThreads: opts.threads ?? availableParallelism(),
+      logSeverityLevel: ep === 'cpu' ? 2 : 3, // a GPU provider that cannot start is reported by grover, not by ORT's log
+    })
+    const loadError = (error: unknown) => new GroverError(`${modelPath} could not be loaded by ONNX Runtime (${String((error as Error).message ?? error).split('\n')[0]}). The file may be truncated or not an ONNX model; re-export the bundle.`)
+    const first = (error: unknown) => String((error as Error).message ?? error).split('\n')[0]!.replace(/^.*\] ?/, '').slice(0, 200)
+    let session: InferenceSession | undefined
+    let provider: 'cpu' | 'cuda' | 'webgpu' = 'cpu'
+    const skipped: string[] = []
+    if (device === 'cuda' || device === 'auto') {
+      const missing = cudaMissing()
+      if (missing.length === 0) {
+        try {
+          session = await create('cuda')
+          provider = 'cuda'
+        } catch (error) {
+          if (device === 'cuda') throw new GroverError(`--device cuda: the CUDA execution provider did not start (${first(error)}). ${CUDA_HELP}`)
+          skipped.push(`cuda: ${first(error)}`)
+        }
+      } else if (device === 'cuda') {
+        throw new GroverError(`--device cuda cannot start: ${missing.join('; ')}. ${CUDA_HELP}Or run with --device cpu.`)
+      } else {
+        skipped.push(`cuda: ${missing[0]}`)
+      }
     }
+    if (!session && (device === 'webgpu' || device === 'auto')) {
+      const missing = webgpuMissing()
+      if (missing === undefined) {
+        try {
+          session = await create('webgpu')
+          provider = 'webgpu'
+        } catch (error) {
+          if (device === 'webgpu') throw new GroverError(`--device webgpu: the WebGPU execution provider did not start (${first(error)}). ${WEBGPU_HELP}`)
+          skipped.push(`webgpu: ${first(error)}`)
+        }
+      } else if (device === 'webgpu') {
+        throw new GroverError(`--device webgpu cannot start: ${missing}. ${WEBGPU_HELP} Or run with --device cpu.`)
+      } else {
+        skipped.push(`webgpu: ${missing}`)
+      }
+    }
+    if (!session) {
+      try {
+        session = await create('cpu')
+        provider = 'cpu'
+      } catch (error) {
+        throw loadError(error)
+      }
+    }
+    if (device === 'auto') opts.log?.(`device: ${provider}${provider === 'cpu' ? ` (${opts.threads ?? availableParallelism()} threads)` : ''}${skipped.length ? `; skipped ${skipped.join('; ')}` : ''}`)
     const names = session.inputNames
     for (const n of names) {
       if (!KNOWN_INPUTS.has(n)) {
@@ -88,7 +137,7 @@ export class ModelSession {
       await session.release()
       throw new GroverError(`${modelPath} has no "input_ids" input (inputs: ${names.join(', ')}). Is this a token model exported by scripts/export_hf.py?`)
     }
-    return new ModelSession(ort, session, 'cpu')
+    return new ModelSession(ort, session, provider)
   }
 
   /** The output called `name`, or a clear error naming the outputs the model has. */

@@ -54,7 +54,7 @@ export async function attention(opts: AttentionOptions, sink: Sink): Promise<voi
   const seq = await fasta.fetch(region.chrom, region.start, region.end)
   const e = bundle.tokenizer.encode(seq, true)
   if (e.ids.length > bundle.meta.max_tokens) throw new GroverError(`region ${opts.region} is ${e.ids.length} tokens, more than the model's ${bundle.meta.max_tokens}. Give a shorter region (about ${bundle.meta.window} bp).`)
-  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, file: path})
+  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log, file: path})
   try {
     const out = await session.run(padBatch([e.ids], bundle.tokenizer.tokenToId('[PAD]')!), session.requireOutput('attentions', 'attention weights'))
     const [L, , H, T] = out.dims as [number, number, number, number, number]

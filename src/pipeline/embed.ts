@@ -70,7 +70,7 @@ export async function embed(opts: EmbedOptions, sink: Sink): Promise<{rows: numb
   const {before, after} = tok.specialCounts
   if (opts.pool === 'cls' && before === 0) throw new GroverError(`--pool cls needs a tokenizer that puts a [CLS] token first; ${bundle.meta.name}'s adds none. Use --pool mean.`)
   const padId = tok.tokenToId('[PAD]')!
-  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads})
+  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
   let npy: NpyWriter | undefined
   try {
     const out = session.requireOutput('last_hidden_state', 'embeddings are the encoder\'s hidden states')

@@ -69,7 +69,7 @@ export async function fill(opts: FillOptions, sink: Sink): Promise<void> {
   if (maskId === undefined) throw new GroverError(`${bundle.dir}: the tokenizer has no [MASK] token.`)
   const padId = tok.tokenToId('[PAD]')!
   const special = specials(bundle)
-  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads})
+  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
   try {
     const logitsName = session.requireOutput('logits', 'masked-token probabilities')
     const vocabSize = tok.vocabSize

@@ -133,7 +133,7 @@ export async function predict(opts: PredictOptions, sink: Sink | BigWigOutput): 
 
   if (bundle.meta.trained === false) opts.log(`warning: model "${bundle.meta.name}" has random, untrained weights (a test fixture): its scores mean nothing.`)
 
-  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads})
+  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
   try {
     const s = await run(opts, bundle, fasta, regions, session, window, stride, threshold, sink, signal)
     s.requestedBp = requestedBp

@@ -83,7 +83,7 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
   const maskId = tok.tokenToId('[MASK]') ?? -1
   if (task === 'masked-lm' && maskId < 0) throw new GroverError(`${bundle.dir}: a masked-LM tokenizer needs a [MASK] token.`)
   const padId = tok.tokenToId('[PAD]')!
-  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads})
+  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
   const stats = {records: 0, alleles: 0, scored: 0, mismatches: 0, skipped: 0, seconds: 0}
   const t0 = Date.now()
   const size = (await stat(opts.vcf).catch(() => ({size: 0}))).size
