@@ -38,6 +38,11 @@ export class Sink {
     return new Sink(process.stdout, undefined, undefined)
   }
 
+  /** A sink over any stream (benchmarks, tests); not renamed or removed on close. */
+  static of(stream: Writable): Sink {
+    return new Sink(stream, undefined, undefined)
+  }
+
   static async file(path: string, append = false): Promise<Sink> {
     const tmp = `${path}.tmp-${process.pid}`
     const stream: WriteStream = createWriteStream(tmp, {flags: append ? 'a' : 'w'})
