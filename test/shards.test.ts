@@ -49,6 +49,31 @@ describe('shard planning (property)', () => {
   })
 })
 
+describe('token-budget batches', () => {
+  it('cut inside blocks only: never over --batch-tokens (unless one window is), windows in order', async () => {
+    const {batchWindows} = await import('../src/pipeline/batches.js')
+    const {Tokenizer} = await import('../src/tokenizers/tokenizer.js')
+    const tok = await Tokenizer.fromFile(join(TINY, 'tokenizer.json'))
+    const r = rng(8)
+    const seqOf = (n: number) => Array.from({length: n}, () => 'ACGT'[Math.floor(r() * 4)]).join('')
+    for (const [budget, block] of [[300, 4], [900, 8], [5000, 3]] as const) {
+      const wins = Array.from({length: 40}, (_, i) => ({chrom: 'c', start: i * 100, end: i * 100 + 100, ordinal: i, offset: i * 100, regionEnd: 1e6, bpDone: 0, seq: seqOf(40 + Math.floor(r() * 200))}))
+      async function* gen() {
+        yield* wins
+      }
+      const counts = {windows: 0, skippedN: 0, skippedLong: 0}
+      const seen: number[] = []
+      for await (const b of batchWindows(gen(), {tokenizer: tok, strands: ['+', '-'], maxTokens: 512, maxN: 0.5, batchSize: block, maxBatchTokens: budget}, counts)) {
+        const longest = Math.max(...b.rows.map((x) => x.length))
+        assert.ok(b.rows.length * longest <= budget || b.windows.length === 1, `batch of ${b.rows.length} rows × ${longest} over ${budget}`)
+        assert.equal(new Set(b.windows.map((w) => Math.floor(w.ordinal / block))).size, 1, 'one block per batch')
+        seen.push(...b.windows.map((w) => w.ordinal))
+      }
+      assert.deepEqual(seen, wins.map((w) => w.ordinal))
+    }
+  })
+})
+
 describe('grover predict --shard', () => {
   it('shard outputs concatenated in order equal the single run byte for byte (random regions, n, batch, stride)', async () => {
     const r = rng(99)
@@ -58,7 +83,8 @@ describe('grover predict --shard', () => {
       const starts = Array.from({length: 3}, () => Math.floor(r() * 950_000)).sort((a, b) => a - b)
       writeFileSync(bed, starts.map((s) => `chr22_20M\t${s}\t${s + 3000 + Math.floor(r() * 30_000)}`).join('\n') + '\n')
       const n = 2 + Math.floor(r() * 4)
-      const args = ['predict', GENOME, '--model', TINY, '-q', '--regions', bed, '--threshold', '0', '-f', trial === 1 ? 'bed' : 'tsv', '-b', String(1 + Math.floor(r() * 6)), '--stride', String(100 + Math.floor(r() * 900))]
+      const args = ['predict', GENOME, '--model', TINY, '-q', '--regions', bed, '--threshold', '0', '-f', trial === 1 ? 'bed' : 'tsv', '-b', String(1 + Math.floor(r() * 6)),
+        '--stride', String(100 + Math.floor(r() * 900)), '--batch-tokens', String(trial === 2 ? 1500 : 16384)]
       const whole = await grover(args)
       assert.equal(whole.code, 0, whole.stderr)
       let cat = ''

@@ -55,7 +55,8 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
     format: Flags.string({char: 'f', description: 'output format', options: FORMATS, default: 'bed'}),
     threshold: Flags.string({char: 't', description: 'keep windows scoring at least P [default: the model\'s threshold for bed, 0 (all) for bedgraph/tsv]'}),
     merge: Flags.boolean({description: 'join overlapping or touching kept windows into one record with the maximum score', default: false}),
-    'batch-size': Flags.integer({char: 'b', description: 'windows per model call', default: 16}),
+    'batch-size': Flags.integer({char: 'b', description: 'at most this many windows per model call (also the unit --shard and --resume keep whole)', default: 16}),
+    'batch-tokens': Flags.integer({description: 'at most this many padded tokens (rows × longest row, both strands) per model call', default: 16384}),
     'max-n': Flags.string({description: 'skip windows with more than this fraction of N bases', default: '0.5'}),
     signal: Flags.string({description: 'bigWig whose mean and max over each record are added as columns signal_mean, signal_max (bed, tsv)'}),
     'restrict-to': Flags.string({description: 'bigWig: scan only stretches where it is at least --min-signal (padded by half a window)'}),
@@ -85,7 +86,7 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
     const identity = await runIdentity({
       command: 'predict', model: flags.model, region: flags.region ?? null, window: flags.window ?? null, stride: flags.stride ?? null,
       strand: flags.strand, format: flags.format, threshold: flags.threshold ?? null, merge: flags.merge, batchSize: flags['batch-size'],
-      maxN: flags['max-n'], minSignal: flags['min-signal'] ?? null, shard: flags.shard ?? null,
+      batchTokens: flags['batch-tokens'], maxN: flags['max-n'], minSignal: flags['min-signal'] ?? null, shard: flags.shard ?? null,
     }, {fasta: args.fasta, regions: flags.regions, signal: flags.signal, restrictTo: flags['restrict-to'], chromAlias: flags['chrom-alias']})
     let resume: {lastLine: string | undefined} | undefined
     const text = flags.format !== 'bigwig' && flags.output !== undefined
@@ -112,6 +113,7 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
         threshold: num('threshold', flags.threshold),
         merge: flags.merge,
         batchSize: flags['batch-size'],
+        batchTokens: flags['batch-tokens'],
         device: flags.device as Device,
         threads: flags.threads,
         maxN: num('max-n', flags['max-n'])!,

@@ -32,14 +32,17 @@ export interface BatchOptions {
   /** skip windows with more than this fraction of non-ACGT bases */
   maxN: number
   batchSize: number
+  /** at most this many padded tokens (rows × longest row) per model call; undefined: no limit */
+  maxBatchTokens?: number
   signal?: AbortSignal
 }
 
 /**
- * Windows → token rows (one per strand) → batches. A batch holds the windows of one block of
- * batchSize consecutive window ordinals (windows without an ordinal are simply grouped by batchSize),
- * so batch composition does not depend on where a run starts (shards, --resume). Windows mostly N, or
- * whose tokens exceed the model's limit on any strand, are skipped and counted in `counts`.
+ * Windows → token rows (one per strand) → batches. A batch holds windows of one block of batchSize
+ * consecutive window ordinals (windows without an ordinal are simply grouped by batchSize), cut
+ * further so it never exceeds maxBatchTokens padded tokens; both cuts depend only on the block's own
+ * windows, so batch composition does not depend on where a run starts (shards, --resume). Windows
+ * mostly N, or whose tokens exceed the model's limit on any strand, are skipped and counted.
  */
 export async function* batchWindows<W extends Window>(windows: AsyncIterable<W>, o: BatchOptions, counts: WindowCounts): AsyncGenerator<WindowBatch<W>> {
   let cur: WindowBatch<W> = {windows: [], rows: [], per: o.strands.length, bpDone: 0}
@@ -64,6 +67,16 @@ export async function* batchWindows<W extends Window>(windows: AsyncIterable<W>,
     if (rows.some((r) => r.length > o.maxTokens)) {
       counts.skippedLong++
       continue
+    }
+    if (o.maxBatchTokens !== undefined && cur.windows.length > 0) {
+      // padded size if this window joined: all rows padded to the longest
+      let longest = 0
+      for (const r of cur.rows) longest = Math.max(longest, r.length)
+      for (const r of rows) longest = Math.max(longest, r.length)
+      if ((cur.rows.length + rows.length) * longest > o.maxBatchTokens) {
+        yield cur
+        cur = {windows: [], rows: [], per: o.strands.length, bpDone: 0}
+      }
     }
     cur.windows.push(w)
     cur.rows.push(...rows)

@@ -24,6 +24,8 @@ export interface PredictOptions extends RunOptions {
   threshold?: number
   merge: boolean
   batchSize: number
+  /** at most this many padded tokens per model call (--batch-tokens) */
+  batchTokens?: number
   /** skip windows with more than this fraction of N (or other non-ACGT) bases */
   maxN: number
   /** bigWig whose mean and max over each output record become extra columns (--signal) */
@@ -121,6 +123,7 @@ export async function predict(opts: PredictOptions, sink: Sink | BigWigOutput): 
   checkWindowing(window, stride, opts.window || opts.stride ? 'options' : `${bundle.dir}/grover.json`)
   if (!(opts.maxN >= 0 && opts.maxN <= 1)) throw new GroverError(`--max-n must be a fraction between 0 and 1, got ${opts.maxN}.`)
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new GroverError(`--batch-size must be a positive whole number, got ${opts.batchSize}.`)
+  if (opts.batchTokens !== undefined && (!Number.isInteger(opts.batchTokens) || opts.batchTokens < 1)) throw new GroverError(`--batch-tokens must be a positive whole number, got ${opts.batchTokens}.`)
   let requestedBp: number | undefined
   if (restrict) {
     requestedBp = regions.reduce((a, r) => a + r.end - r.start, 0)
@@ -224,7 +227,7 @@ async function run(
     if (header && opts.resume?.lastLine === undefined && (!shard || shard.index === 0)) await (sink as Sink).writeLine(header)
     const windows = keepBlocks(plan(regions, window, stride), opts.batchSize, (first, lastW) =>
       (!shard || shardOf(first.offset, totalBp, shard.count) === shard.index) && todo(lastW))
-    const batches = batchWindows(withSequence(fasta, windows), {tokenizer: tok, strands, maxTokens, maxN: opts.maxN, batchSize: opts.batchSize, signal: opts.signal}, s)
+    const batches = batchWindows(withSequence(fasta, windows), {tokenizer: tok, strands, maxTokens, maxN: opts.maxN, batchSize: opts.batchSize, maxBatchTokens: opts.batchTokens, signal: opts.signal}, s)
     await pipelined(batches, (b) => session.run(padBatch(b.rows, padId), logits), finish, opts.signal)
     if (merger) await emit(merger.flush())
     track?.flush()
