@@ -25,12 +25,25 @@ export interface BundleMeta {
   max_tokens: number
   tokenizer: {kind: string; file: string}
   /** attentions_file: the same weights as a graph whose output is every layer's attention (grover attention) */
-  onnx: {file: string; opset?: number; precision?: string; attentions_file?: string}
+  onnx: {file: string; opset?: number; precision?: string; attentions_file?: string; head?: HeadMeta}
   architecture?: {vocab_size?: number; max_position_embeddings?: number; [k: string]: unknown}
   provenance?: unknown
   license?: string
   metrics?: unknown
   baseline?: unknown
+}
+
+/**
+ * A head trained by `grover train-head`: a small ONNX graph (head.onnx) run after the encoder on its
+ * pooled last_hidden_state; together they give the bundle's logits.
+ */
+export interface HeadMeta {
+  file: string
+  /** how the encoder's last_hidden_state is pooled into the head's input */
+  pooling: 'mean' | 'cls'
+  input: string
+  output: string
+  kind?: string
 }
 
 /** A model bundle folder: model.onnx + tokenizer.json + grover.json, validated against each other. */
@@ -123,6 +136,16 @@ export async function loadBundle(spec: string): Promise<Bundle> {
     await stat(modelPath)
   } catch {
     throw new GroverError(`${metaPath} names model file ${meta.onnx.file}, but ${modelPath} does not exist.`)
+  }
+  const head = meta.onnx.head
+  if (head !== undefined) {
+    need(typeof head === 'object' && typeof head.file === 'string' && (head.pooling === 'mean' || head.pooling === 'cls') && typeof head.input === 'string' && typeof head.output === 'string',
+      metaPath, '"onnx.head" must be {"file": "head.onnx", "pooling": "mean"|"cls", "input": …, "output": …}.')
+    try {
+      await stat(join(dir, head.file))
+    } catch {
+      throw new GroverError(`${metaPath} names head file ${head.file}, but ${join(dir, head.file)} does not exist.`)
+    }
   }
   const tokenizer = await Tokenizer.fromFile(join(dir, meta.tokenizer.file))
   const arch = meta.architecture

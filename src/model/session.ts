@@ -1,10 +1,12 @@
 import {availableParallelism} from 'node:os'
+import {join} from 'node:path'
 
 import type {InferenceSession, Tensor} from 'onnxruntime-node'
 
 import {GroverError} from '../errors.js'
 import type {Bundle} from './bundle.js'
 import {CUDA_HELP, cudaMissing, type Device, WEBGPU_HELP, webgpuMissing} from './device.js'
+import {poolRow} from './pool.js'
 
 export type {Device} from './device.js'
 
@@ -53,15 +55,18 @@ const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids'])
  * argument errors never pay for loading it. Inputs are checked against the model's declared names.
  */
 export class ModelSession {
+  /** A trained head (train-head bundles): its session and how to feed it. */
+  private head: {session: InferenceSession; meta: NonNullable<Bundle['meta']['onnx']['head']>; before: number; after: number} | undefined
+
   private constructor(
     private readonly ort: typeof import('onnxruntime-node'),
     private readonly session: InferenceSession,
     readonly provider: string,
   ) {}
 
-  /** The model's output names, in graph order (e.g. logits, last_hidden_state). */
+  /** The model's output names, in graph order (e.g. logits, last_hidden_state); with a head, logits first. */
   get outputNames(): readonly string[] {
-    return this.session.outputNames
+    return this.head ? ['logits', ...this.session.outputNames.filter((n) => n !== 'logits')] : this.session.outputNames
   }
 
   /**
@@ -137,7 +142,25 @@ export class ModelSession {
       await session.release()
       throw new GroverError(`${modelPath} has no "input_ids" input (inputs: ${names.join(', ')}). Is this a token model exported by scripts/export_hf.py?`)
     }
-    return new ModelSession(ort, session, provider)
+    const ms = new ModelSession(ort, session, provider)
+    const head = bundle.meta.onnx.head
+    if (head && opts.file === undefined) {
+      if (!session.outputNames.includes('last_hidden_state')) {
+        await session.release()
+        throw new GroverError(`${modelPath}: the bundle has a trained head (${head.file}) but its encoder has no "last_hidden_state" output to feed it. Re-export the base model with scripts/export_hf.py.`)
+      }
+      const headPath = join(bundle.dir, head.file)
+      let hs: InferenceSession
+      try {
+        hs = await ort.InferenceSession.create(headPath, {executionProviders: ['cpu'], intraOpNumThreads: 1})
+      } catch (error) {
+        await session.release()
+        throw new GroverError(`${headPath} could not be loaded by ONNX Runtime (${first(error)}). Train the head again with grover train-head.`)
+      }
+      const {before, after} = bundle.tokenizer.specialCounts
+      ms.head = {session: hs, meta: head, before, after}
+    }
+    return ms
   }
 
   /** The output called `name`, or a clear error naming the outputs the model has. */
@@ -148,6 +171,24 @@ export class ModelSession {
 
   /** Run one batch and return output `outputName` as a flat Float32Array plus its dims. */
   async run(batch: TokenBatch, outputName: string): Promise<{data: Float32Array; dims: readonly number[]}> {
+    if (this.head && outputName === 'logits') {
+      // encoder → pooled last_hidden_state (as grover embed pools it) → the trained head
+      const h = await this.runEncoder(batch, 'last_hidden_state')
+      const [rows, tokens, hidden] = h.dims as [number, number, number]
+      const pooled = new Float32Array(rows * hidden)
+      for (let r = 0; r < rows; r++) {
+        let real = 0
+        for (let t = 0; t < tokens; t++) real += Number(batch.mask[r * tokens + t])
+        pooled.set(poolRow(h.data, r, tokens, hidden, this.head.meta.pooling, real, this.head.before, this.head.after), r * hidden)
+      }
+      const out = await this.head.session.run({[this.head.meta.input]: new this.ort.Tensor('float32', pooled, [rows, hidden])})
+      const t = out[this.head.meta.output]!
+      return {data: t.data as Float32Array, dims: t.dims}
+    }
+    return this.runEncoder(batch, outputName)
+  }
+
+  private async runEncoder(batch: TokenBatch, outputName: string): Promise<{data: Float32Array; dims: readonly number[]}> {
     const shape = [batch.rows, batch.tokens]
     const feeds: Record<string, Tensor> = {}
     for (const n of this.session.inputNames) {
@@ -162,6 +203,7 @@ export class ModelSession {
   }
 
   async release(): Promise<void> {
+    await this.head?.session.release()
     await this.session.release()
   }
 }

@@ -4,12 +4,13 @@ import {NpyWriter} from '../io/npy.js'
 import type {Sink} from '../io/output.js'
 import {normalizeRegions, parseRegion, readBedRegions, type Region, wholeGenome} from '../io/regions.js'
 import {loadBundle} from '../model/bundle.js'
-import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
+import {type Pool, poolRow} from '../model/pool.js'
+import {ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {batchWindows, pipelined, skippedText, tokenLimitNote, type WindowBatch} from './batches.js'
 import {Progress} from './progress.js'
 import {checkWindowing, type Window, windowsOf} from './windows.js'
 
-export type Pool = 'cls' | 'mean'
+export {type Pool, poolRow} from '../model/pool.js'
 
 export interface EmbedOptions extends RunOptions {
   fasta: string
@@ -21,25 +22,6 @@ export interface EmbedOptions extends RunOptions {
   npy?: string
   batchSize: number
   maxN: number
-}
-
-/**
- * Pool one row of last_hidden_state [tokens, hidden]: the first token's vector (cls), or the mean over
- * the sequence's own tokens, leaving out the special tokens the post-processor added and the padding.
- */
-export function poolRow(h: Float32Array, row: number, tokens: number, hidden: number, pool: Pool, realTokens: number, before: number, after: number): Float32Array {
-  const base = row * tokens * hidden
-  if (pool === 'cls') return h.slice(base, base + hidden)
-  const from = before
-  const to = realTokens - after
-  const out = new Float32Array(hidden)
-  if (to <= from) throw new GroverError('cannot mean-pool a window with no sequence tokens.')
-  for (let t = from; t < to; t++) {
-    const o = base + t * hidden
-    for (let j = 0; j < hidden; j++) out[j]! += h[o + j]!
-  }
-  for (let j = 0; j < hidden; j++) out[j]! /= to - from
-  return out
 }
 
 /** Regions given by the user, each embedded whole, in the order given (validated up front). */

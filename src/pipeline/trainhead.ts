@@ -1,0 +1,340 @@
+import {createHash} from 'node:crypto'
+import {copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {homedir} from 'node:os'
+import {basename, join, resolve} from 'node:path'
+
+import {GroverError} from '../errors.js'
+import {Fasta} from '../io/fasta.js'
+import {readBedRegions} from '../io/regions.js'
+import {loadBundle, type Bundle} from '../model/bundle.js'
+import {denseModel} from '../model/onnx-writer.js'
+import {type Pool, poolRow} from '../model/pool.js'
+import {ModelSession, padBatch, type RunOptions} from '../model/session.js'
+import {reverseComplement} from '../dna.js'
+import {mulberry32} from '../random.js'
+import {batchWindows, pipelined, skippedText, type WindowBatch} from './batches.js'
+import {applyHead, type HeadKind, trainHead} from './head.js'
+import {mcc, type Metrics, metrics} from './metrics.js'
+import type {Window} from './windows.js'
+
+export interface TrainHeadOptions extends RunOptions {
+  fasta?: string
+  labels?: string
+  labelColumn?: number
+  positiveLabel?: string
+  positives?: string
+  negatives?: string
+  split?: string
+  out: string
+  name?: string
+  force: boolean
+  kind: HeadKind
+  hidden: number
+  l2: number
+  lr: number
+  maxEpochs: number
+  patience: number
+  seed: number
+  pool: Pool
+  cache?: string
+  batchSize: number
+}
+
+interface Example {
+  name: string
+  chrom?: string
+  seq: string
+  label: 0 | 1
+}
+
+export interface TrainHeadResult {
+  bundle: string
+  examples: {train: number; valid: number; test: number; skipped: number}
+  split: string
+  cached: boolean
+  head: {kind: HeadKind; best_epoch: number; epochs: number}
+  threshold: number
+  metrics: Record<string, Metrics>
+}
+
+async function isFasta(path: string): Promise<boolean> {
+  try {
+    const fh = await readFile(path, {encoding: 'utf8', flag: 'r'})
+    return fh.trimStart().startsWith('>')
+  } catch (error) {
+    throw new GroverError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check the path.`)
+  }
+}
+
+/** FASTA records as examples (name = first word of the header). */
+async function fastaExamples(path: string, label: 0 | 1): Promise<Example[]> {
+  const out: Example[] = []
+  let cur: Example | undefined
+  const parts: string[] = []
+  const text = await readFile(path, 'utf8')
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '')
+    if (line.startsWith('>')) {
+      if (cur) cur.seq = parts.join('').toUpperCase()
+      parts.length = 0
+      cur = {name: line.slice(1).split(/\s/)[0]!, seq: '', label}
+      out.push(cur)
+    } else if (cur) parts.push(line.trim())
+  }
+  if (cur) cur.seq = parts.join('').toUpperCase()
+  if (out.length === 0) throw new GroverError(`${path}: no FASTA records found.`)
+  const empty = out.find((e) => e.seq === '')
+  if (empty) throw new GroverError(`${path}: record "${empty.name}" has no bases.`)
+  return out
+}
+
+async function bedExamples(path: string, fasta: Fasta | undefined, label: 0 | 1 | undefined, o: TrainHeadOptions): Promise<Example[]> {
+  if (!fasta) throw new GroverError(`${path} is a BED file: give the genome FASTA its coordinates refer to as the first argument.`)
+  const regions = await readBedRegions(path, fasta.index)
+  const lines = (await readFile(path, 'utf8')).split('\n')
+  const rows = lines.map((l, i) => ({f: l.replace(/\r$/, '').split('\t'), i})).filter(({f}) => f.length >= 3 && f[0] !== '' && !f[0]!.startsWith('#') && f[0] !== 'track' && f[0] !== 'browser')
+  const out: Example[] = []
+  for (const [k, r] of regions.entries()) {
+    const {f, i} = rows[k]!
+    let y = label
+    if (y === undefined) {
+      const col = (o.labelColumn ?? f.length) - 1
+      const v = f[col]
+      if (v === undefined || col < 3) throw new GroverError(`${path}:${i + 1}: no label in column ${col + 1}. Give the label column with --label-column N (1-based).`)
+      const pos = o.positiveLabel ?? '1'
+      const neg = o.positiveLabel === undefined ? '0' : undefined
+      if (v === pos) y = 1
+      else if (neg === undefined || v === neg) y = 0
+      else throw new GroverError(`${path}:${i + 1}: label "${v}" is neither 1 nor 0. For other label names say which is positive with --positive-label NAME.`)
+    }
+    out.push({name: f[3] && f.length > 4 ? f[3] : `${r.chrom}:${r.start + 1}-${r.end}`, chrom: r.chrom, seq: await fasta.fetch(r.chrom, r.start, r.end), label: y})
+  }
+  return out
+}
+
+async function loadExamples(o: TrainHeadOptions): Promise<Example[]> {
+  const fasta = o.fasta ? await Fasta.open(o.fasta, {log: o.log}) : undefined
+  if (o.labels) {
+    if (o.positives || o.negatives) throw new GroverError('give either --labels BED or --positives and --negatives, not both.')
+    return bedExamples(o.labels, fasta, undefined, o)
+  }
+  if (!o.positives || !o.negatives) throw new GroverError('give the labelled regions: --labels BED (with a label column), or --positives and --negatives (BED or FASTA files).')
+  const load = async (path: string, y: 0 | 1) => ((await isFasta(path)) ? fastaExamples(path, y) : bedExamples(path, fasta, y, o))
+  return [...(await load(o.positives, 1)), ...(await load(o.negatives, 0))]
+}
+
+/** train / valid / test for each example, and how the split was made. */
+async function splitExamples(ex: Example[], o: TrainHeadOptions): Promise<{parts: Array<'train' | 'valid' | 'test'>; how: string}> {
+  if (o.split) {
+    const lines = (await readFile(o.split, 'utf8')).trim().split('\n').map((l) => l.replace(/\r$/, '').split('\t'))
+    const head = lines[0]!
+    const ni = head.indexOf('name')
+    const si = head.indexOf('split')
+    if (ni < 0 || si < 0) throw new GroverError(`${o.split}:1: a split file needs a header with "name" and "split" columns (values train, valid, test).`)
+    const map = new Map<string, string>()
+    lines.slice(1).forEach((f, i) => {
+      const v = f[si]
+      if (v !== 'train' && v !== 'valid' && v !== 'test') throw new GroverError(`${o.split}:${i + 2}: split "${v}" is not train, valid or test.`)
+      map.set(f[ni]!, v)
+    })
+    const parts = ex.map((e) => {
+      const v = map.get(e.name)
+      if (v === undefined) throw new GroverError(`${o.split}: no split for "${e.name}" (from the labelled inputs). Every example needs a row.`)
+      return v as 'train' | 'valid' | 'test'
+    })
+    return {parts, how: `as given by ${basename(o.split)}`}
+  }
+  const chroms = [...new Set(ex.map((e) => e.chrom).filter((c): c is string => c !== undefined))]
+  const rand = mulberry32(o.seed)
+  if (chroms.length > 1) {
+    // whole chromosomes to validation (shuffled with the seed) until they hold ≥ 20% of the examples
+    const order = chroms.map((c) => ({c, k: rand()})).sort((a, b) => a.k - b.k).map((x) => x.c)
+    const valid = new Set<string>()
+    let n = 0
+    for (const c of order) {
+      if (n >= 0.2 * ex.length || valid.size === chroms.length - 1) break
+      valid.add(c)
+      n += ex.filter((e) => e.chrom === c).length
+    }
+    return {parts: ex.map((e) => (valid.has(e.chrom!) ? 'valid' : 'train')), how: `by chromosome: validation on ${[...valid].join(', ')}`}
+  }
+  return {parts: ex.map(() => (rand() < 0.2 ? 'valid' : 'train')), how: `random 80/20 (seed ${o.seed}; one chromosome or FASTA inputs, so no split by chromosome)`}
+}
+
+function cacheDir(o: TrainHeadOptions): string {
+  if (o.cache) return o.cache
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache')
+  return join(base, 'grover', 'embeddings')
+}
+
+async function sha256File(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex')
+}
+
+/** Pooled embeddings of every example (NaN row: not embeddable), from the cache when it has them. */
+async function embedExamples(ex: Example[], bundle: Bundle, o: TrainHeadOptions): Promise<{X: Float32Array; hidden: number; ok: Uint8Array; cached: boolean; skipped: string}> {
+  const key = createHash('sha256')
+    .update(await sha256File(bundle.modelPath)).update(await sha256File(join(bundle.dir, bundle.meta.tokenizer.file)))
+    .update(o.pool).update(String(bundle.meta.max_tokens))
+  for (const e of ex) key.update(e.seq).update('\n')
+  const id = key.digest('hex').slice(0, 32)
+  const dir = cacheDir(o)
+  const file = join(dir, `${id}.f32`)
+  const metaFile = join(dir, `${id}.json`)
+  try {
+    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as {n: number; hidden: number; ok: number[]; skipped: string}
+    const buf = await readFile(file)
+    if (meta.n === ex.length && buf.length === meta.n * meta.hidden * 4) {
+      const X = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length))
+      return {X, hidden: meta.hidden, ok: Uint8Array.from(meta.ok), cached: true, skipped: meta.skipped}
+    }
+  } catch {}
+  const session = await ModelSession.open(bundle, {device: o.device, threads: o.threads, log: o.quiet ? undefined : o.log})
+  const ok = new Uint8Array(ex.length)
+  let X = new Float32Array(0)
+  let hidden = 0
+  const counts = {windows: 0, skippedN: 0, skippedLong: 0}
+  try {
+    const out = session.requireOutput('last_hidden_state', 'train-head trains on the encoder\'s pooled hidden states')
+    const {before, after} = bundle.tokenizer.specialCounts
+    async function* windows(): AsyncGenerator<Window & {index: number}> {
+      for (const [index, e] of ex.entries()) yield {chrom: e.name, start: 0, end: e.seq.length, seq: e.seq, bpDone: index + 1, index}
+    }
+    const padId = bundle.tokenizer.tokenToId('[PAD]')!
+    const finish = async (b: WindowBatch<Window & {index: number}>, r: {data: Float32Array; dims: readonly number[]}) => {
+      const [, tokens, h] = r.dims as [number, number, number]
+      if (hidden === 0) {
+        hidden = h
+        X = new Float32Array(ex.length * hidden).fill(Number.NaN)
+      }
+      b.windows.forEach((w, i) => {
+        X.set(poolRow(r.data, i, tokens, hidden, o.pool, b.rows[i]!.length, before, after), w.index * hidden)
+        ok[w.index] = 1
+      })
+    }
+    const batches = batchWindows(windows(), {tokenizer: bundle.tokenizer, strands: ['+'], maxTokens: bundle.meta.max_tokens, maxN: 0.5, batchSize: o.batchSize, signal: o.signal}, counts)
+    await pipelined(batches, (b) => session.run(padBatch(b.rows, padId), out), finish, o.signal)
+  } finally {
+    await session.release()
+  }
+  if (hidden === 0) throw new GroverError(`no example could be embedded (${skippedText(counts)}): are the sequences longer than the model's ${bundle.meta.max_tokens} tokens?`)
+  const skipped = skippedText(counts)
+  try {
+    await mkdir(dir, {recursive: true})
+    const tmp = `${file}.tmp-${process.pid}`
+    await writeFile(tmp, Buffer.from(X.buffer, X.byteOffset, X.byteLength))
+    await rename(tmp, file)
+    await writeFile(metaFile, JSON.stringify({n: ex.length, hidden, ok: Array.from(ok), skipped, model: bundle.meta.name, pool: o.pool}))
+  } catch (error) {
+    o.log(`warning: could not write the embedding cache in ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); the next run embeds again.`)
+  }
+  return {X, hidden, ok, cached: false, skipped}
+}
+
+function rowsOf(X: Float32Array, hidden: number, idx: number[]): Float32Array {
+  const out = new Float32Array(idx.length * hidden)
+  idx.forEach((i, k) => out.set(X.subarray(i * hidden, (i + 1) * hidden), k * hidden))
+  return out
+}
+
+/**
+ * grover train-head: labelled regions → embeddings of a base bundle (cached) → a logistic or MLP head
+ * trained here → a new classification bundle (base encoder + head.onnx) that predict, score and
+ * evaluate use like any other.
+ */
+export async function trainHeadCommand(o: TrainHeadOptions): Promise<TrainHeadResult> {
+  for (const [k, v] of [['--hidden', o.hidden], ['--max-epochs', o.maxEpochs], ['--patience', o.patience], ['--batch-size', o.batchSize]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new GroverError(`${k} must be a positive whole number, got ${v}.`)
+  }
+  if (!(o.l2 >= 0)) throw new GroverError(`--l2 must be ≥ 0, got ${o.l2}.`)
+  if (!(o.lr > 0)) throw new GroverError(`--lr must be > 0, got ${o.lr}.`)
+  const out = resolve(o.out)
+  try {
+    if ((await readdir(out)).length > 0 && !o.force) throw new GroverError(`--out ${o.out} exists and is not empty. Choose another folder, or replace it with --force.`)
+  } catch (error) {
+    if (error instanceof GroverError) throw error
+  }
+  const base = await loadBundle(o.model)
+  const ex = await loadExamples(o)
+  const pos = ex.filter((e) => e.label === 1).length
+  if (pos === 0 || pos === ex.length) throw new GroverError(`the labelled inputs have only ${pos ? 'positive' : 'negative'} examples (${ex.length}); a classifier needs both.`)
+  const {parts, how} = await splitExamples(ex, o)
+  // both strands: the head trains on each example and its reverse complement, and scores an example
+  // as the mean over its strands, as grover predict does
+  const both: Example[] = [...ex, ...ex.map((e) => ({...e, seq: reverseComplement(e.seq)}))]
+  const emb = await embedExamples(both, base, o)
+  o.log(`train-head: ${ex.length.toLocaleString('en-US')} examples (${pos.toLocaleString('en-US')} positive) embedded with ${base.meta.name}${emb.cached ? ' (from the cache)' : ''}; split ${how}.`)
+  const n = ex.length
+  const usable = (i: number) => emb.ok[i] === 1 && emb.ok[i + n] === 1
+  const skipped = ex.filter((_, i) => !usable(i)).length
+  if (skipped) o.log(`warning: ${skipped} examples could not be embedded (on one strand or both) and are left out (${emb.skipped}).`)
+  const idx = (p: string) => ex.flatMap((_, i) => (parts[i] === p && usable(i) ? [i] : []))
+  const tr = idx('train')
+  const va = idx('valid')
+  const te = idx('test')
+  if (tr.length < 2 || va.length < 2) throw new GroverError(`too few examples to train and validate (train ${tr.length}, valid ${va.length}).`)
+  const y = (ids: number[]) => Uint8Array.from(ids, (i) => both[i]!.label)
+  const H = emb.hidden
+  const twice = (ids: number[]) => [...ids, ...ids.map((i) => i + n)]
+  const head = trainHead(rowsOf(emb.X, H, twice(tr)), y(twice(tr)), rowsOf(emb.X, H, twice(va)), y(twice(va)), H, {kind: o.kind, hidden: o.hidden, l2: o.l2, lr: o.lr, maxEpochs: o.maxEpochs, patience: o.patience, seed: o.seed})
+  const scores = (ids: number[]) => {
+    const f = applyHead(head.layers, rowsOf(emb.X, H, ids), ids.length)
+    const r = applyHead(head.layers, rowsOf(emb.X, H, ids.map((i) => i + n)), ids.length)
+    return f.map((x, k) => (x + r[k]!) / 2)
+  }
+  const vs = scores(va)
+  const vy = y(va)
+  // threshold: the validation score that maximises MCC
+  let threshold = 0.5
+  let bestMcc = -Infinity
+  for (const t of [...new Set(vs)].sort((a, b) => a - b)) {
+    const m = mcc(vy, vs, t)
+    if (m > bestMcc) {
+      bestMcc = m
+      threshold = t
+    }
+  }
+  threshold = Math.round(threshold * 1e4) / 1e4
+  const result: Record<string, Metrics> = {train: metrics(y(tr), scores(tr), threshold), valid: metrics(vy, vs, threshold)}
+  if (te.length) result.test = metrics(y(te), scores(te), threshold)
+
+  // the bundle: base encoder + tokenizer, head.onnx, grover.json; written beside and renamed into place
+  const lengths = ex.map((e) => e.seq.length).sort((a, b) => a - b)
+  const window = lengths[Math.floor(lengths.length / 2)]!
+  const name = o.name ?? basename(out)
+  const tmp = `${out}.tmp-${process.pid}`
+  await rm(tmp, {recursive: true, force: true})
+  await mkdir(tmp, {recursive: true})
+  try {
+    await copyFile(base.modelPath, join(tmp, 'model.onnx'))
+    await copyFile(join(base.dir, base.meta.tokenizer.file), join(tmp, 'tokenizer.json'))
+    await writeFile(join(tmp, 'head.onnx'), denseModel(head.layers, 'pooled', 'logits', `grover train-head ${o.kind} head on ${base.meta.name}`))
+    const sources = async (p: string | undefined) => (p ? {file: basename(p), sha256: await sha256File(p)} : undefined)
+    const meta = {
+      format: 1, name, task: 'classification',
+      description: `${o.kind === 'logistic' ? 'Logistic-regression' : `MLP (${o.hidden} hidden units)`} head trained by grover train-head on frozen ${base.meta.name} embeddings (${o.pool}-pooled last_hidden_state).`,
+      trained: true, labels: ['negative', 'positive'], positive_label: 'positive', threshold,
+      window, stride: Math.max(1, Math.round(window / 5)), max_tokens: base.meta.max_tokens,
+      tokenizer: {kind: base.meta.tokenizer.kind, file: 'tokenizer.json'},
+      onnx: {file: 'model.onnx', opset: base.meta.onnx.opset, precision: base.meta.onnx.precision ?? 'fp32',
+        head: {file: 'head.onnx', pooling: o.pool, input: 'pooled', output: 'logits', kind: o.kind}},
+      architecture: base.meta.architecture,
+      metrics: result,
+      training: {split: how, examples: {train: tr.length, valid: va.length, test: te.length, skipped}, head: o.kind, hidden: o.kind === 'mlp' ? o.hidden : undefined,
+        l2: o.l2, lr: o.lr, best_epoch: head.bestEpoch, epochs_run: head.epochs, patience: o.patience, seed: o.seed, class_weight: 'balanced', threshold_rule: 'max MCC on validation'},
+      provenance: {created_by: 'grover train-head', date: new Date().toISOString().slice(0, 10), base_model: base.meta.name, base_provenance: base.meta.provenance,
+        labels: await sources(o.labels), positives: await sources(o.positives), negatives: await sources(o.negatives), split: await sources(o.split), fasta: o.fasta ? basename(o.fasta) : undefined},
+      license: base.meta.license,
+    }
+    await writeFile(join(tmp, 'grover.json'), JSON.stringify(meta, null, 2) + '\n')
+    await rm(out, {recursive: true, force: true})
+    await rename(tmp, out)
+  } catch (error) {
+    await rm(tmp, {recursive: true, force: true})
+    throw error
+  }
+  const st = await stat(join(out, 'head.onnx'))
+  o.log(`train-head: ${o.kind} head (${st.size.toLocaleString('en-US')} bytes, best epoch ${head.bestEpoch} of ${head.epochs}) → ${o.out}; threshold ${threshold} (max MCC on validation).`)
+  return {bundle: out, examples: {train: tr.length, valid: va.length, test: te.length, skipped}, split: how, cached: emb.cached,
+    head: {kind: o.kind, best_epoch: head.bestEpoch, epochs: head.epochs}, threshold, metrics: result}
+}
