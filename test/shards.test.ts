@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {basename, dirname, join} from 'node:path'
 import {describe, it} from 'node:test'
 
 import fc from 'fast-check'
@@ -107,15 +107,28 @@ describe('grover predict --shard', () => {
   })
 })
 
-/** Start a run and kill it with `sig` after `ms`; resolves with its exit code (or signal). */
-function runAndKill(args: string[], ms: number, sig: NodeJS.Signals): Promise<{code: number | null; signal: string | null; stderr: string}> {
+/**
+ * Start a run writing -o `out` and kill it with `sig` `ms` after its output first holds data (so the
+ * signal lands mid-stream, also on a loaded machine); resolves with its exit code (or signal).
+ */
+function runAndKill(args: string[], out: string, ms: number, sig: NodeJS.Signals): Promise<{code: number | null; signal: string | null; stderr: string}> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {stdio: ['ignore', 'ignore', 'pipe']})
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill(sig), ms)
+    const dir = dirname(out)
+    const name = basename(out)
+    let timer: NodeJS.Timeout | undefined
+    const poll = setInterval(() => {
+      const f = readdirSync(dir).find((x) => x.startsWith(`${name}.tmp-${child.pid}`))
+      if (f && statSync(join(dir, f)).size > 0) {
+        clearInterval(poll)
+        timer = setTimeout(() => child.kill(sig), ms)
+      }
+    }, 20)
     child.on('exit', (code, signal) => {
-      clearTimeout(timer)
+      clearInterval(poll)
+      if (timer) clearTimeout(timer)
       resolve({code, signal, stderr})
     })
   })
@@ -125,17 +138,19 @@ describe('grover predict --resume', () => {
   it('after Ctrl-C, SIGTERM and kill -9 at random points (even repeatedly) gives the file an uninterrupted run gives', async () => {
     const dir = tmp()
     const out = join(dir, 'scan.tsv')
-    const args = ['predict', GENOME, '--model', TINY, '-q', '--threshold', '0', '-f', 'tsv', '-b', '3', '-r', 'chr22_20M:1-400000']
+    const args = ['predict', GENOME, '--model', TINY, '-q', '--threshold', '0', '-f', 'tsv', '-b', '3', '-r', 'chr22_20M:1-700000']
     const ref = await grover(args)
     assert.equal(ref.code, 0)
     const r = rng(2024)
     const plans: NodeJS.Signals[][] = [['SIGKILL'], ['SIGINT'], ['SIGTERM'], ['SIGKILL', 'SIGINT', 'SIGKILL']]
+    let interrupted = 0
     for (const signals of plans) {
       let first = true
       for (const sig of signals) {
-        const k = await runAndKill([...args, '-o', out, ...(first ? [] : ['--resume'])], 700 + Math.floor(r() * 1500), sig)
+        const k = await runAndKill([...args, '-o', out, ...(first ? [] : ['--resume'])], out, Math.floor(r() * 800), sig)
         first = false
         if (k.code === 0) break // finished before the kill: nothing to resume
+        interrupted++
         if (sig === 'SIGINT') assert.equal(k.code, 130, k.stderr)
         if (sig === 'SIGTERM') assert.equal(k.code, 143, k.stderr)
         if (sig === 'SIGKILL') assert.equal(k.signal, 'SIGKILL')
@@ -151,13 +166,14 @@ describe('grover predict --resume', () => {
       assert.match(oneLine(again.stderr), /is complete already/)
       unlinkSync(out) // the next plan starts from scratch
     }
+    assert.ok(interrupted >= 4, `only ${interrupted} runs were interrupted mid-stream`)
   })
 
   it('refuses to resume with other options, and says what differs', async () => {
     const dir = tmp()
     const out = join(dir, 's.bed')
     const args = ['predict', GENOME, '--model', TINY, '-q', '-b', '2']
-    const k = await runAndKill([...args, '--threshold', '0', '-o', out], 1500, 'SIGINT')
+    const k = await runAndKill([...args, '--threshold', '0', '-o', out], out, 100, 'SIGINT')
     if (k.code === 0) return // too fast to interrupt on this machine
     const res = await grover([...args, '--threshold', '0.3', '-o', out, '--resume'])
     assert.equal(res.code, 2)

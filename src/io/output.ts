@@ -17,6 +17,7 @@ export class Sink {
   private error: Error | undefined
   /** some data went out (or, for a resumed file, was there already) */
   hasData = false
+  private lastFlush = Date.now()
 
   private constructor(
     private readonly stream: Writable,
@@ -129,7 +130,8 @@ export class Sink {
   async writeLine(line: string): Promise<void> {
     this.buf.push(line)
     this.bufLen += line.length + 1
-    if (this.bufLen >= 1 << 16) await this.flush()
+    // whole lines go out every 64 KB, and at least once a second (tail -f, and less to redo after kill -9)
+    if (this.bufLen >= 1 << 16 || Date.now() - this.lastFlush >= 1000) await this.flush()
   }
 
   async flush(): Promise<void> {
@@ -137,6 +139,7 @@ export class Sink {
     if (this.buf.length === 0) return
     const text = this.buf.join('\n') + '\n'
     this.hasData = true
+    this.lastFlush = Date.now()
     this.buf = []
     this.bufLen = 0
     let ok: boolean
