@@ -17,3 +17,11 @@ export function modelFlag(defaultName: string, what = 'model bundle: a shipped n
 export function showProgress(quiet: boolean): boolean {
   return !quiet && process.stderr.isTTY === true
 }
+
+/** A numeric flag given as a string (so "1e-3" and "0.5" both work): its value, or exit 2 naming the flag. */
+export function numberFlag(cmd: {error(msg: string, opts: {exit: number}): never}, name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined
+  const x = Number(v)
+  if (v.trim() === '' || !Number.isFinite(x)) cmd.error(`--${name} must be a number, got "${v}".`, {exit: 2})
+  return x
+}

@@ -9,17 +9,9 @@ import {BigWig} from '@gmod/bbi'
 import {BigWigWriter} from '../src/io/bigwig-writer.js'
 import {SignalTrack} from '../src/io/bigwig.js'
 import {OverlapAverager} from '../src/pipeline/stitch.js'
-import {bash, GENOME, grover, oneLine, rng, ROOT, TINY, tmp} from './helpers/util.js'
+import {bash, GENOME, grover, oneLine, rng, ROOT, TINY, tmp, PY, pyHas} from './helpers/util.js'
 
-const PY = '/usr/bin/python3'
-const hasPyBigWig = (() => {
-  try {
-    execFileSync(PY, ['-c', 'import pyBigWig'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasPyBigWig = pyHas('pyBigWig')
 const needPy = hasPyBigWig ? {} : {skip: 'Debian python3-pybigwig not installed (apt-get install python3-pybigwig)'}
 /** Run a Python snippet with pyBigWig; it prints JSON. */
 function py(code: string): any {

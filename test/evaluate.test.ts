@@ -7,17 +7,9 @@ import {describe, it} from 'node:test'
 import {BigWigWriter} from '../src/io/bigwig-writer.js'
 import {prPlotPath} from '../src/pipeline/evaluate.js'
 import {auroc, averagePrecision, bestF1, curves, mcc} from '../src/pipeline/metrics.js'
-import {GENOME, grover, oneLine, rng, ROOT, tmp} from './helpers/util.js'
+import {GENOME, grover, oneLine, rng, ROOT, tmp, PY, pyHas} from './helpers/util.js'
 
-const PY = '/usr/bin/python3'
-const hasSklearn = (() => {
-  try {
-    execFileSync(PY, ['-c', 'import sklearn, numpy'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasSklearn = pyHas('sklearn, numpy')
 const needSk = hasSklearn ? {} : {skip: 'Debian python3-sklearn not installed'}
 
 /** scikit-learn's figures for one labelling: AUROC, AP, best F1 (argmax over its PR curve) and its threshold, MCC at t. */

@@ -5,17 +5,9 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
 import {strongestStretch, summarise} from '../src/pipeline/mutagenesis.js'
-import {GENOME, genomeSeq, grover, oneLine, TINY, tmp} from './helpers/util.js'
+import {GENOME, genomeSeq, grover, oneLine, TINY, tmp, PY, pyHas} from './helpers/util.js'
 
-const PY = '/usr/bin/python3'
-const hasPyBigWig = (() => {
-  try {
-    execFileSync(PY, ['-c', 'import pyBigWig'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasPyBigWig = pyHas('pyBigWig')
 
 const rows = (tsv: string) => tsv.trim().split('\n').slice(1).map((l) => l.split('\t')).map((f) => ({pos: Number(f[1]), ref: f[2]!, alt: f[3]!, ref_score: Number(f[4]), alt_score: Number(f[5]), delta: Number(f[6])}))
 

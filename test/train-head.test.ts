@@ -7,17 +7,9 @@ import {describe, it} from 'node:test'
 import {denseModel} from '../src/model/onnx-writer.js'
 import {applyHead, trainHead} from '../src/pipeline/head.js'
 import {auroc, curves} from '../src/pipeline/metrics.js'
-import {genomeSeq, grover, oneLine, rng, ROOT, tmp} from './helpers/util.js'
+import {genomeSeq, grover, oneLine, rng, ROOT, tmp, PY, pyHas} from './helpers/util.js'
 
-const PY = '/usr/bin/python3'
-const has = (mod: string) => {
-  try {
-    execFileSync(PY, ['-c', `import ${mod}`], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
+const has = pyHas
 const needSk = has('sklearn') ? {} : {skip: 'Debian python3-sklearn not installed'}
 const needOnnx = has('onnx') ? {} : {skip: 'Debian python3-onnx not installed'}
 const CTCF = join(ROOT, 'data', 'ctcf')

@@ -1,6 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
+import {numberFlag} from '../flags.js'
 import type {ScoredFormat} from '../io/scored.js'
 import {evaluate} from '../pipeline/evaluate.js'
 
@@ -45,12 +46,7 @@ the ROC curve and, next to it, the precision-recall curve (pr.svg; or name it wi
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Evaluate)
-    const num = (name: string, v: string | undefined): number | undefined => {
-      if (v === undefined) return undefined
-      const x = Number(v)
-      if (v.trim() === '' || !Number.isFinite(x)) this.error(`--${name} must be a number, got "${v}".`, {exit: 2})
-      return x
-    }
+    const num = (name: string, v: string | undefined) => numberFlag(this, name, v)
     await runCommand(this, flags.output, async (sink, _signal, log) => {
       await evaluate({
         predictions: args.predictions,

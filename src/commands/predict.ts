@@ -2,7 +2,7 @@ import {Args, Command, Flags} from '@oclif/core'
 
 import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
-import {runFlags, showProgress} from '../flags.js'
+import {runFlags, showProgress, numberFlag} from '../flags.js'
 import {BigWigOutput} from '../io/bigwig.js'
 import {Sink} from '../io/output.js'
 import {checkRun, forgetRun, recordRun, runIdentity} from '../io/runstate.js'
@@ -68,12 +68,7 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Predict)
-    const num = (name: string, v: string | undefined): number | undefined => {
-      if (v === undefined) return undefined
-      const x = Number(v)
-      if (v.trim() === '' || !Number.isFinite(x)) this.error(`--${name} must be a number, got "${v}".`, {exit: 2})
-      return x
-    }
+    const num = (name: string, v: string | undefined) => numberFlag(this, name, v)
     const shard = flags.shard === undefined ? undefined : (() => {
       try {
         return parseShard(flags.shard)

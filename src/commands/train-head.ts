@@ -1,7 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
-import {runFlags, showProgress} from '../flags.js'
+import {runFlags, showProgress, numberFlag} from '../flags.js'
 import type {Device} from '../model/device.js'
 import type {Pool} from '../model/pool.js'
 import type {HeadKind} from '../pipeline/head.js'
@@ -61,16 +61,12 @@ it like any other bundle. stdout gets the metrics as JSON.`
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(TrainHead)
-    const num = (name: string, v: string): number => {
-      const x = Number(v)
-      if (v.trim() === '' || !Number.isFinite(x)) this.error(`--${name} must be a number, got "${v}".`, {exit: 2})
-      return x
-    }
+    const num = (name: string, v: string | undefined) => numberFlag(this, name, v)
     await runCommand(this, undefined, async (sink, signal, log) => {
       const r = await trainHeadCommand({
         fasta: args.fasta, labels: flags.labels, labelColumn: flags['label-column'], positiveLabel: flags['positive-label'],
         positives: flags.positives, negatives: flags.negatives, split: flags.split, out: flags.out, name: flags.name, force: flags.force,
-        kind: flags.head as HeadKind, hidden: flags.hidden, l2: num('l2', flags.l2), lr: num('lr', flags.lr), maxEpochs: flags['max-epochs'],
+        kind: flags.head as HeadKind, hidden: flags.hidden, l2: num('l2', flags.l2)!, lr: num('lr', flags.lr)!, maxEpochs: flags['max-epochs'],
         patience: flags.patience, seed: flags.seed, pool: flags.pool as Pool, cache: flags.cache, batchSize: flags['batch-size'],
         model: flags.model, device: flags.device as Device, threads: flags.threads, progress: showProgress(flags.quiet), quiet: flags.quiet, signal, log,
       })

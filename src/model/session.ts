@@ -90,36 +90,25 @@ export class ModelSession {
     let session: InferenceSession | undefined
     let provider: 'cpu' | 'cuda' | 'webgpu' = 'cpu'
     const skipped: string[] = []
-    if (device === 'cuda' || device === 'auto') {
-      const missing = cudaMissing()
-      if (missing.length === 0) {
-        try {
-          session = await create('cuda')
-          provider = 'cuda'
-        } catch (error) {
-          if (device === 'cuda') throw new GroverError(`--device cuda: the CUDA execution provider did not start (${first(error)}). ${CUDA_HELP}`)
-          skipped.push(`cuda: ${first(error)}`)
-        }
-      } else if (device === 'cuda') {
-        throw new GroverError(`--device cuda cannot start: ${missing.join('; ')}. ${CUDA_HELP}Or run with --device cpu.`)
-      } else {
-        skipped.push(`cuda: ${missing[0]}`)
+    // GPU providers in the order auto tries them; each checks what it needs before ORT is asked
+    const gpus = [
+      {ep: 'cuda' as const, missing: () => cudaMissing().join('; '), help: CUDA_HELP},
+      {ep: 'webgpu' as const, missing: () => webgpuMissing() ?? '', help: WEBGPU_HELP + ' '},
+    ].filter((g) => device === 'auto' || device === g.ep)
+    for (const g of gpus) {
+      const missing = g.missing()
+      if (missing) {
+        if (device === g.ep) throw new GroverError(`--device ${g.ep} cannot start: ${missing}. ${g.help}Or run with --device cpu.`)
+        skipped.push(`${g.ep}: ${missing.split('; ')[0]}`)
+        continue
       }
-    }
-    if (!session && (device === 'webgpu' || device === 'auto')) {
-      const missing = webgpuMissing()
-      if (missing === undefined) {
-        try {
-          session = await create('webgpu')
-          provider = 'webgpu'
-        } catch (error) {
-          if (device === 'webgpu') throw new GroverError(`--device webgpu: the WebGPU execution provider did not start (${first(error)}). ${WEBGPU_HELP}`)
-          skipped.push(`webgpu: ${first(error)}`)
-        }
-      } else if (device === 'webgpu') {
-        throw new GroverError(`--device webgpu cannot start: ${missing}. ${WEBGPU_HELP} Or run with --device cpu.`)
-      } else {
-        skipped.push(`webgpu: ${missing}`)
+      try {
+        session = await create(g.ep)
+        provider = g.ep
+        break
+      } catch (error) {
+        if (device === g.ep) throw new GroverError(`--device ${g.ep}: the ${g.ep === 'cuda' ? 'CUDA' : 'WebGPU'} execution provider did not start (${first(error)}). ${g.help}`)
+        skipped.push(`${g.ep}: ${first(error)}`)
       }
     }
     if (!session) {

@@ -13,11 +13,11 @@ import {ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {reverseComplement} from '../dna.js'
 import {mulberry32} from '../random.js'
 import {batchWindows, pipelined, skippedText, type WindowBatch} from './batches.js'
-import {applyHead, type HeadKind, trainHead} from './head.js'
+import {applyHead, type HeadKind, type HeadOptions, trainHead} from './head.js'
 import {mcc, type Metrics, metrics} from './metrics.js'
 import type {Window} from './windows.js'
 
-export interface TrainHeadOptions extends RunOptions {
+export interface TrainHeadOptions extends RunOptions, HeadOptions {
   fasta?: string
   labels?: string
   labelColumn?: number
@@ -28,13 +28,6 @@ export interface TrainHeadOptions extends RunOptions {
   out: string
   name?: string
   force: boolean
-  kind: HeadKind
-  hidden: number
-  l2: number
-  lr: number
-  maxEpochs: number
-  patience: number
-  seed: number
   pool: Pool
   cache?: string
   batchSize: number

@@ -1,4 +1,4 @@
-import {execFile, spawn} from 'node:child_process'
+import {execFile, execFileSync, spawn} from 'node:child_process'
 import {mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
@@ -58,4 +58,17 @@ export {mulberry32 as rng} from '../../src/random.js'
 /** oclif wraps long error messages over lines starting with " ›"; join them back for matching. */
 export function oneLine(stderr: string): string {
   return stderr.replace(/\s*\n\s*›\s*/g, ' ')
+}
+
+/** Debian's Python, which the differential tests use (scikit-learn, pyBigWig, onnx, PyTorch). */
+export const PY = '/usr/bin/python3'
+
+/** Whether Debian's Python can import `module` (tests that need it are skipped, saying why, when not). */
+export function pyHas(module: string): boolean {
+  try {
+    execFileSync(PY, ['-c', `import ${module}`], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
 }
