@@ -36,6 +36,16 @@ WORK = os.path.join(ROOT, "build", "train")
 CHR22 = os.path.join(DATA, "chr22_20M.fa")
 HELD_OUT_CHR22 = 900_000  # chr22 slice positions >= this are held out of pre-training
 ARGS = None  # the parsed command line, for the model cards
+DEVICE = torch.device("cpu")  # --device: where training runs (exports and checkpoints stay on the CPU)
+
+
+def on(*ts):
+    """Tensors moved to the training device."""
+    return [t.to(DEVICE) for t in ts]
+
+
+def cpu_state(model):
+    return {k: v.detach().cpu() for k, v in model.state_dict().items()}
 
 
 def log(*a):
@@ -135,7 +145,7 @@ def evaluate_mlm(model, held, bpe, vocab_size, unigram, seed=7):
         for i in range(0, len(held), 32):
             ids, mask = pad_batch(held[i:i + 32], bpe.pad)
             inp, labels = mlm_mask(ids, mask, bpe, vocab_size, rng, all_mask=True)
-            logits = model(inp, mask)[0]
+            logits = model(*on(inp, mask))[0].cpu()
             sel = labels != -100
             lp = torch.log_softmax(logits[sel], dim=-1)
             y = labels[sel]
@@ -165,6 +175,7 @@ def stage_pretrain(args):
     model = BertForMaskedLM(cfg)
     init_weights(model)
     model.tie_weights()
+    model.to(DEVICE)
     opt = torch.optim.AdamW(model.parameters(), lr=args.pretrain_lr, weight_decay=0.01)
     rng = torch.Generator().manual_seed(args.seed)
     order = random.Random(args.seed)
@@ -176,6 +187,7 @@ def stage_pretrain(args):
         inp, labels = mlm_mask(ids, mask, bpe, vocab_size, rng)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.pretrain_steps, args.pretrain_lr, args.warmup)
+        inp, mask, labels = on(inp, mask, labels)
         logits = model(inp, mask)[0]
         loss = torch.nn.functional.cross_entropy(logits.view(-1, vocab_size), labels.view(-1), ignore_index=-100)
         opt.zero_grad()
@@ -189,8 +201,8 @@ def stage_pretrain(args):
     minutes = (time.time() - t0) / 60
     metrics = evaluate_mlm(model, held, bpe, vocab_size, unigram)
     log("pretrain: held-out", json.dumps(metrics))
-    torch.save({"state_dict": model.state_dict(), "config": cfg.to_dict(), "metrics": metrics,
-                "minutes": minutes, "steps": args.pretrain_steps, "train_tokens": ntok},
+    torch.save({"state_dict": cpu_state(model), "config": cfg.to_dict(), "metrics": metrics,
+                "minutes": minutes, "steps": args.pretrain_steps, "train_tokens": ntok, "device": str(DEVICE)},
                os.path.join(WORK, "grover-mini.pt"))
 
 
@@ -220,7 +232,7 @@ def predict_probs(model, seqs, bpe, batch=64):
             probs = []
             for strand in (part, [revcomp(s) for s in part]):
                 ids, mask = pad_batch([bpe.encode(s) for s in strand], bpe.pad)
-                probs.append(torch.softmax(model(ids, mask)[0], dim=-1)[:, 1])
+                probs.append(torch.softmax(model(*on(ids, mask))[0], dim=-1)[:, 1].cpu())
             out.extend(((probs[0] + probs[1]) / 2).tolist())
     model.train()
     return np.array(out)
@@ -240,6 +252,7 @@ def stage_finetune(args):
     init_weights(model)
     missing = model.load_state_dict({k: v for k, v in ck["state_dict"].items() if k.startswith("bert.")}, strict=False)
     log("finetune: not from pre-training:", missing.missing_keys)
+    model.to(DEVICE)
     data = ctcf_data()
     if args.center:
         # The bound motifs of this set sit in the middle (JASPAR best hits: median position 403, 80% in
@@ -292,7 +305,7 @@ def stage_finetune(args):
             y = torch.tensor([ys[i] for i in part])
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, total, args.finetune_lr, steps_per_epoch // 2)
-            loss = torch.nn.functional.cross_entropy(model(ids, mask)[0], y)
+            loss = torch.nn.functional.cross_entropy(model(*on(ids, mask))[0], y.to(DEVICE))
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -304,7 +317,7 @@ def stage_finetune(args):
         auc = roc_auc_score(vy, vp)
         log(f"finetune epoch {epoch + 1}: validation AUROC {auc:.4f} ({(time.time() - t0) / 60:.1f} min)")
         if auc > best[0]:
-            best = (auc, {k: v.clone() for k, v in model.state_dict().items()}, epoch + 1)
+            best = (auc, cpu_state(model), epoch + 1)
             # saved as it improves, so an interrupted run still leaves its best model behind
             torch.save({"state_dict": best[1], "config": cfg.to_dict(), "epoch": best[2], "valid_auroc": auc},
                        os.path.join(WORK, f"{args.run}.best-so-far.pt"))
@@ -324,7 +337,7 @@ def stage_finetune(args):
               "pwm": {"valid": cls_metrics(vy, pv, pwm_t), "test": cls_metrics(ty, pt, pwm_t),
                       "threshold_log_odds": round(pwm_t, 3)}}
     log("finetune:", json.dumps(result))
-    torch.save({"state_dict": model.state_dict(), "config": cfg.to_dict(), "result": result,
+    torch.save({"state_dict": cpu_state(model), "config": cfg.to_dict(), "result": result,
                 "recipe": {"head": args.head, "lr": args.finetune_lr, "epochs": args.epochs, "batch": args.batch,
                            "crop": args.crop, "center": args.center, "jitter": args.jitter}},
                os.path.join(WORK, f"{args.run}.pt"))
@@ -532,9 +545,13 @@ def main():
     ap.add_argument("--head", default="mean", choices=["cls", "mean", "max"], help="classifier pooling: [CLS] pooler, mean or max of tokens")
     ap.add_argument("--run", default="ctcf", help="name of the fine-tuned checkpoint (build/train/RUN.pt) written by finetune and read by export")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="torch device for pre-training and fine-tuning (cpu, cuda); checkpoints are saved on the CPU")
+    ap.add_argument("--work", default=os.path.join(ROOT, "build", "train"), help="folder for the vocabulary, checkpoints and logs (default build/train)")
     args = ap.parse_args()
-    global ARGS
+    global ARGS, DEVICE, WORK
     ARGS = args
+    DEVICE = torch.device(args.device)
+    WORK = args.work
     torch.set_num_threads(args.threads)
     os.makedirs(WORK, exist_ok=True)
     stages = ["vocab", "pretrain", "finetune", "export"] if args.stage == "all" else [args.stage]
