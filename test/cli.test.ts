@@ -155,6 +155,19 @@ describe('progress and interruption', () => {
     assert.match(pipe.stderr, /grover predict: 119 windows scored/)
   })
 
+  it('Ctrl-C on a terminal clears the progress bar and shows the cursor before the last message', async () => {
+    const d = tmp()
+    const out = join(d, 'o.bed')
+    const r = await bash(`script -qec "bash -c 'node bin/run.js predict ${GENOME} --model ${TINY} -o ${out} & pid=\\$!; sleep 3; kill -INT \\$pid; wait \\$pid; echo rc=\\$?'" /dev/null`)
+    assert.match(r.stdout, /rc=130/)
+    const tail = r.stdout.slice(r.stdout.lastIndexOf('ETA'))
+    const clear = tail.indexOf('\x1b[2K')
+    const msg = tail.indexOf('grover: interrupted')
+    assert.ok(clear >= 0 && msg > clear, 'the bar line is erased before the message')
+    assert.ok(tail.includes('\x1b[?25h'), 'the cursor is shown again')
+    assert.ok(existsSync(`${out}.partial`))
+  })
+
   it('Ctrl-C (SIGINT) stops with exit 130, keeps complete records in FILE.partial and no FILE', async () => {
     const d = tmp()
     const out = join(d, 'o.bed')

@@ -1,5 +1,5 @@
 import {execFile, execFileSync, spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -9,8 +9,18 @@ export const GENOME = join(ROOT, 'data', 'chr22_20M.fa')
 export const TINY = join(ROOT, 'test', 'fixtures', 'tiny-ctcf')
 export const BIN = join(ROOT, 'bin', 'run.js')
 
+const made: string[] = []
+// Each test file runs in its own process: its scratch folders go when it exits (GROVER_KEEP_TMP=1 keeps them).
+process.on('exit', () => {
+  if (process.env.GROVER_KEEP_TMP) return
+  for (const d of made) rmSync(d, {recursive: true, force: true})
+})
+
+/** A scratch folder, removed when the test file's process exits. */
 export function tmp(prefix = 'grover-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix))
+  const d = mkdtempSync(join(tmpdir(), prefix))
+  made.push(d)
+  return d
 }
 
 export interface RunResult {
