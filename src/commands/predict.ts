@@ -11,7 +11,7 @@ import {FORMATS, type Format} from '../io/records.js'
 import {type StrandMode, predict, summaryLine} from '../pipeline/predict.js'
 
 export default class Predict extends Command {
-  static override summary = 'Scan a genome with a classifier model and write scored windows as BED, bedGraph or TSV.'
+  static override summary = 'Scan a genome with a classifier model and write scored windows as BED, bedGraph, TSV or bigWig.'
 
   static override description = `Tiles each region of the FASTA into windows (--window bp every --stride bp; the last window of a
 sequence ends at its end, and a sequence shorter than a window is scored whole), scores both strands
