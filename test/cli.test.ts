@@ -3,7 +3,7 @@ import {cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync} fr
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
-import {bash, GENOME, genomeSeq, grover, TINY, tmp} from './helpers/util.js'
+import {bash, GENOME, genomeSeq, grover, ROOT, TINY, tmp} from './helpers/util.js'
 
 const REGION = 'chr22_20M:1-30000'
 const base = ['predict', GENOME, '--model', TINY, '-q']
@@ -179,5 +179,19 @@ describe('progress and interruption', () => {
     assert.equal(lines.pop(), '') // ends with a newline: no half-written record
     assert.ok(lines.length > 0)
     for (const l of lines) assert.match(l, /^chr22_20M\t\d+\t\d+\ttiny-ctcf\t[01]\.\d{4}\t[+-]$/)
+  })
+})
+
+describe('other species', () => {
+  it('predict, embed and tokenize run unchanged on a non-human genome (orangutan mtDNA)', async () => {
+    const fa = join(ROOT, 'data', 'other', 'MT-orang.fa')
+    const p = await grover(['predict', fa, '--threshold', '0', '-f', 'bedgraph', '-q'])
+    assert.equal(p.code, 0, p.stderr)
+    const rows = p.stdout.trim().split('\n').map((l) => l.split('\t'))
+    assert.equal(rows.length, 79)
+    assert.ok(rows.every((f) => f[0] === 'MT_orang' && Number(f[2]) <= 16_499))
+    const e = await grover(['embed', fa, '-q'])
+    assert.equal(e.code, 0, e.stderr)
+    assert.equal(e.stdout.trim().split('\n').length, 1 + 79)
   })
 })
