@@ -29,7 +29,7 @@ export interface BigWigWriterOptions {
   blockSize?: number
 }
 
-const BIGWIG_MAGIC = 0x888ffc26
+export const BIGWIG_MAGIC = 0x888ffc26
 const BPT_MAGIC = 0x78ca8c91
 const CIRTREE_MAGIC = 0x2468ace0
 const HEADER_SIZE = 64

@@ -4,7 +4,7 @@ import {BigWig} from '@gmod/bbi'
 
 import type {OutputTarget} from '../cli.js'
 import {GroverError} from '../errors.js'
-import {BigWigWriter, type ChromSize} from './bigwig-writer.js'
+import {BIGWIG_MAGIC, BigWigWriter, type ChromSize} from './bigwig-writer.js'
 import type {Region} from './regions.js'
 
 /** Stats of a signal over a region, over the bases the bigWig has data for (as pyBigWig's exact stats). */
@@ -37,6 +37,21 @@ export async function readChromAlias(path: string): Promise<Map<string, string>>
   return map
 }
 
+/** Whether `path` starts with the bigWig magic number; `what` names the file in the error when it cannot be read. */
+export async function isBigWig(path: string, what: string): Promise<boolean> {
+  let fh
+  try {
+    fh = await open(path, 'r')
+    const b = Buffer.alloc(4)
+    const {bytesRead} = await fh.read(b, 0, 4, 0)
+    return bytesRead === 4 && b.readUInt32LE(0) === BIGWIG_MAGIC
+  } catch (error) {
+    throw new GroverError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check the path.`)
+  } finally {
+    await fh?.close()
+  }
+}
+
 /** A bigWig signal read with @gmod/bbi, addressed with the FASTA's chromosome names. */
 export class SignalTrack {
   private constructor(
@@ -48,19 +63,8 @@ export class SignalTrack {
 
   /** Open a bigWig; `flag` names the option it came from, for messages. */
   static async open(path: string, flag: string, alias = new Map<string, string>()): Promise<SignalTrack> {
-    let fh
-    try {
-      fh = await open(path, 'r')
-      const magic = Buffer.alloc(4)
-      await fh.read(magic, 0, 4, 0)
-      if (magic.readUInt32LE(0) !== 0x888ffc26) {
-        throw new GroverError(`${flag} ${path}: not a bigWig file (it does not start with the bigWig magic number). Convert bedGraph with bedGraphToBigWig, or pass a .bw file.`)
-      }
-    } catch (error) {
-      if (error instanceof GroverError) throw error
-      throw new GroverError(`cannot read ${flag} file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`)
-    } finally {
-      await fh?.close()
+    if (!(await isBigWig(path, `${flag} file`))) {
+      throw new GroverError(`${flag} ${path}: not a bigWig file (it does not start with the bigWig magic number). Convert bedGraph with bedGraphToBigWig, or pass a .bw file.`)
     }
     const bw = new BigWig({path})
     let header

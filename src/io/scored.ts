@@ -1,9 +1,8 @@
 import {createReadStream} from 'node:fs'
-import {open} from 'node:fs/promises'
 import {createInterface} from 'node:readline'
 
 import {GroverError} from '../errors.js'
-import {SignalTrack} from './bigwig.js'
+import {isBigWig, SignalTrack} from './bigwig.js'
 import type {Region} from './regions.js'
 
 export type ScoredFormat = 'bed' | 'bedgraph' | 'tsv' | 'bigwig'
@@ -19,20 +18,6 @@ export interface ScoredSet {
   score: number[]
   /** BED name column when every record has the same one (grover writes the model name there) */
   name?: string
-}
-
-async function isBigWig(path: string): Promise<boolean> {
-  let fh
-  try {
-    fh = await open(path, 'r')
-    const b = Buffer.alloc(4)
-    const {bytesRead} = await fh.read(b, 0, 4, 0)
-    return bytesRead === 4 && b.readUInt32LE(0) === 0x888ffc26
-  } catch (error) {
-    throw new GroverError(`cannot read predictions ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check the path.`)
-  } finally {
-    await fh?.close()
-  }
 }
 
 /**
@@ -55,7 +40,7 @@ export async function readScored(path: string, format: ScoredFormat | 'auto' = '
     set.end.push(end)
     set.score.push(score)
   }
-  if (format === 'bigwig' || (format === 'auto' && (await isBigWig(path)))) {
+  if (format === 'bigwig' || (format === 'auto' && (await isBigWig(path, 'predictions')))) {
     set.format = 'bigwig'
     const track = await SignalTrack.open(path, 'predictions')
     for (const [chrom, size] of track.chroms) {
