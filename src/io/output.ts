@@ -202,3 +202,19 @@ export class Sink {
     return undefined
   }
 }
+
+/**
+ * Write a whole file so it never looks complete before it is: `write` fills PATH.tmp-PID, which is
+ * renamed to PATH on success and removed on failure. `what` names the file in the error ("plot").
+ */
+export async function writeFileAtomically(path: string, write: (tmp: string) => Promise<void>, what = ''): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`
+  try {
+    await write(tmp)
+    await rename(tmp, path)
+  } catch (error) {
+    await unlink(tmp).catch(() => {})
+    if (error instanceof GroverError) throw error
+    throw new GroverError(`cannot write ${what ? what + ' ' : ''}${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check that its folder exists and is writable.`)
+  }
+}

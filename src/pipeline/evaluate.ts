@@ -1,8 +1,8 @@
-import {rename, unlink, writeFile} from 'node:fs/promises'
+import {writeFile} from 'node:fs/promises'
 
 import {GroverError} from '../errors.js'
 import {readChromAlias, SignalTrack} from '../io/bigwig.js'
-import type {Sink} from '../io/output.js'
+import {type Sink, writeFileAtomically} from '../io/output.js'
 import {readScored, type ScoredFormat, type ScoredSet, TruthPeaks} from '../io/scored.js'
 import {loadBundle} from '../model/bundle.js'
 import {curves, type Metrics, metrics} from './metrics.js'
@@ -178,13 +178,6 @@ async function writePlot(path: string, spec: Spec, log: (msg: string) => void): 
   const view = new vega.View(vega.parse(vl.compile(full as never).spec), {renderer: 'none'})
   const svg = await view.toSVG()
   view.finalize()
-  const tmp = `${path}.tmp-${process.pid}`
-  try {
-    await writeFile(tmp, svg)
-    await rename(tmp, path)
-  } catch (error) {
-    await unlink(tmp).catch(() => {})
-    throw new GroverError(`cannot write plot ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check that its folder exists and is writable.`)
-  }
+  await writeFileAtomically(path, (tmp) => writeFile(tmp, svg), 'plot')
   log(`wrote ${path}`)
 }

@@ -1,9 +1,9 @@
-import {writeFile, rename, unlink} from 'node:fs/promises'
+import {writeFile} from 'node:fs/promises'
 
 import {GroverError} from '../errors.js'
 import {BigWigWriter} from '../io/bigwig-writer.js'
 import {Fasta} from '../io/fasta.js'
-import type {Sink} from '../io/output.js'
+import {type Sink, writeFileAtomically} from '../io/output.js'
 import {parseRegion, type Region} from '../io/regions.js'
 import {loadBundle} from '../model/bundle.js'
 import {ModelSession, padBatch, type RunOptions} from '../model/session.js'
@@ -166,21 +166,9 @@ export function strongestStretch(bases: BaseEffect[], width: number): {start: nu
   return best.importance === -Infinity ? undefined : best
 }
 
-async function atomically(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`
-  try {
-    await write(tmp)
-    await rename(tmp, path)
-  } catch (error) {
-    await unlink(tmp).catch(() => {})
-    if (error instanceof GroverError) throw error
-    throw new GroverError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check that its folder exists and is writable.`)
-  }
-}
-
 async function writeTrack(path: string, region: Region, bases: BaseEffect[], fasta: Fasta): Promise<void> {
   if (/\.(bw|bigwig)$/i.test(path)) {
-    await atomically(path, async (tmp) => {
+    await writeFileAtomically(path, async (tmp) => {
       const w = new BigWigWriter(tmp, fasta.index.names.map((name) => ({name, size: fasta.index.lengths.get(name)!})), {zoomBase: 16})
       try {
         for (const b of bases) w.add(region.chrom, b.pos, b.pos + 1, b.maxAbs)
@@ -193,7 +181,7 @@ async function writeTrack(path: string, region: Region, bases: BaseEffect[], fas
     return
   }
   const lines = bases.map((b) => `${region.chrom}\t${b.pos}\t${b.pos + 1}\t${b.maxAbs.toFixed(5)}`)
-  await atomically(path, (tmp) => writeFile(tmp, `track type=bedGraph name="max |delta|" description="grover mutagenesis: largest score change of any substitution"\n${lines.join('\n')}\n`))
+  await writeFileAtomically(path, (tmp) => writeFile(tmp, `track type=bedGraph name="max |delta|" description="grover mutagenesis: largest score change of any substitution"\n${lines.join('\n')}\n`))
 }
 
 const COLOURS: Record<string, string> = {A: '#109648', C: '#255C99', G: '#F7B32B', T: '#D62839'}
@@ -254,5 +242,5 @@ function escapeXml(s: string): string {
 }
 
 async function writeLogo(path: string, region: Region, bases: BaseEffect[], title: string): Promise<void> {
-  await atomically(path, (tmp) => writeFile(tmp, logoSvg(region, bases, title)))
+  await writeFileAtomically(path, (tmp) => writeFile(tmp, logoSvg(region, bases, title)))
 }

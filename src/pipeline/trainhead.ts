@@ -5,6 +5,7 @@ import {basename, join, resolve} from 'node:path'
 
 import {GroverError} from '../errors.js'
 import {Fasta} from '../io/fasta.js'
+import {writeFileAtomically} from '../io/output.js'
 import {readBedRegions} from '../io/regions.js'
 import {loadBundle, type Bundle} from '../model/bundle.js'
 import {denseModel} from '../model/onnx-writer.js'
@@ -214,12 +215,10 @@ async function embedExamples(ex: Example[], bundle: Bundle, o: TrainHeadOptions)
   const skipped = skippedText(counts)
   try {
     await mkdir(dir, {recursive: true})
-    const tmp = `${file}.tmp-${process.pid}`
-    await writeFile(tmp, Buffer.from(X.buffer, X.byteOffset, X.byteLength))
-    await rename(tmp, file)
+    await writeFileAtomically(file, (tmp) => writeFile(tmp, Buffer.from(X.buffer, X.byteOffset, X.byteLength)))
     await writeFile(metaFile, JSON.stringify({n: ex.length, hidden, ok: Array.from(ok), skipped, model: bundle.meta.name, pool: o.pool}))
   } catch (error) {
-    o.log(`warning: could not write the embedding cache in ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); the next run embeds again.`)
+    o.log(`warning: could not write the embedding cache in ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the next run embeds again.`)
   }
   return {X, hidden, ok, cached: false, skipped}
 }
