@@ -80,32 +80,54 @@ export function parseRegion(text: string, index: SequenceIndex): Region {
   return checkRange({chrom: name, start: start1 - 1, end: end1}, index, where)
 }
 
-/** Read regions from a BED file (0-based half-open; only the first three columns are used). */
-export async function readBedRegions(path: string, index: SequenceIndex): Promise<Region[]> {
+/** A BED line that holds no interval: blank, a comment, or a track or browser line. */
+export function isBedHeader(line: string): boolean {
+  return line === '' || line.startsWith('#') || line.startsWith('track') || line.startsWith('browser')
+}
+
+/** The interval of one BED line's tab-separated fields (0-based half-open), checked; `where` is file:line. */
+export function bedInterval(f: string[], where: string): Region {
+  if (f.length < 3) throw new GroverError(`${where}: expected at least 3 tab-separated columns (chrom start end), found ${f.length}.`)
+  const [chrom, s, e] = f as [string, string, string]
+  if (!/^[0-9]+$/.test(s) || !/^[0-9]+$/.test(e)) {
+    throw new GroverError(`${where}: start and end must be non-negative whole numbers (BED is 0-based), got "${s}" and "${e}".`)
+  }
+  const r = {chrom, start: Number(s), end: Number(e)}
+  if (r.end <= r.start) throw new GroverError(`${where}: end ${r.end} is not after start ${r.start}; a BED interval needs start < end.`)
+  return r
+}
+
+/** One interval of a BED file with all its fields and its 1-based line number. */
+export interface BedRecord {
+  region: Region
+  fields: string[]
+  line: number
+}
+
+/** The intervals of a BED file, each checked and within the FASTA index (header lines skipped). */
+export async function readBedRecords(path: string, index: SequenceIndex): Promise<BedRecord[]> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
     throw new GroverError(`cannot read BED file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check the path.`)
   }
-  const out: Region[] = []
+  const out: BedRecord[] = []
   const lines = text.split('\n')
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.replace(/\r$/, '')
-    if (line === '' || line.startsWith('#') || line.startsWith('track') || line.startsWith('browser')) continue
+    if (isBedHeader(line)) continue
     const where = `${path}:${i + 1}`
-    const f = line.split('\t')
-    if (f.length < 3) throw new GroverError(`${where}: expected at least 3 tab-separated columns (chrom start end), found ${f.length}.`)
-    const [chrom, s, e] = f as [string, string, string]
-    if (!/^[0-9]+$/.test(s) || !/^[0-9]+$/.test(e)) {
-      throw new GroverError(`${where}: start and end must be non-negative whole numbers (BED is 0-based), got "${s}" and "${e}".`)
-    }
-    const r = {chrom, start: Number(s), end: Number(e)}
-    if (r.end <= r.start) throw new GroverError(`${where}: end ${r.end} is not after start ${r.start}; a BED interval needs start < end.`)
-    out.push(checkRange(r, index, where))
+    const fields = line.split('\t')
+    out.push({region: checkRange(bedInterval(fields, where), index, where), fields, line: i + 1})
   }
   if (out.length === 0) throw new GroverError(`${path}: no regions found. A BED file needs lines "chrom<TAB>start<TAB>end".`)
   return out
+}
+
+/** Read regions from a BED file (0-based half-open; only the first three columns are used). */
+export async function readBedRegions(path: string, index: SequenceIndex): Promise<Region[]> {
+  return (await readBedRecords(path, index)).map((r) => r.region)
 }
 
 /**

@@ -3,7 +3,7 @@ import {createInterface} from 'node:readline'
 
 import {GroverError} from '../errors.js'
 import {isBigWig, SignalTrack} from './bigwig.js'
-import type {Region} from './regions.js'
+import {bedInterval, isBedHeader, type Region} from './regions.js'
 
 export type ScoredFormat = 'bed' | 'bedgraph' | 'tsv' | 'bigwig'
 
@@ -76,14 +76,11 @@ export async function readScored(path: string, format: ScoredFormat | 'auto' = '
         if (set.format === 'bed' && f.length < 5) throw new GroverError(`${where}: BED predictions need a score in column 5 (BED5 or BED6); found ${f.length} columns. Run grover predict with --format bed, bedgraph or tsv.`)
       }
       if (f.length <= scoreCol) throw new GroverError(`${where}: expected at least ${scoreCol + 1} tab-separated columns, found ${f.length}.`)
-      const [chrom, s, e] = f as [string, string, string]
-      if (!/^[0-9]+$/.test(s) || !/^[0-9]+$/.test(e) || Number(e) <= Number(s)) {
-        throw new GroverError(`${where}: start and end must be whole numbers with start < end (0-based), got "${s}" and "${e}".`)
-      }
+      const r = bedInterval(f, where)
       const v = Number(f[scoreCol])
       if (f[scoreCol]!.trim() === '' || !Number.isFinite(v)) throw new GroverError(`${where}: score "${f[scoreCol]}" in column ${scoreCol + 1} is not a number.`)
       if (names && set.format === 'bed') names.add(f[3]!)
-      add(chrom, Number(s), Number(e), v)
+      add(r.chrom, r.start, r.end, v)
     }
   } catch (error) {
     if (error instanceof GroverError) throw error
@@ -110,17 +107,11 @@ export class TruthPeaks {
       for await (const raw of createInterface({input: createReadStream(path, 'utf8'), crlfDelay: Infinity})) {
         lineNo++
         const line = raw.replace(/\r$/, '')
-        if (line === '' || line.startsWith('#') || line.startsWith('track') || line.startsWith('browser')) continue
-        const f = line.split('\t')
-        const where = `${path}:${lineNo}`
-        if (f.length < 3) throw new GroverError(`${where}: expected at least 3 tab-separated columns (chrom start end), found ${f.length}.`)
-        const [chrom, s, e] = f as [string, string, string]
-        if (!/^[0-9]+$/.test(s) || !/^[0-9]+$/.test(e) || Number(e) <= Number(s)) {
-          throw new GroverError(`${where}: start and end must be whole numbers with start < end (BED is 0-based), got "${s}" and "${e}".`)
-        }
-        let list = tmp.get(chrom)
-        if (!list) tmp.set(chrom, (list = []))
-        list.push([Number(s), Number(e)])
+        if (isBedHeader(line)) continue
+        const r = bedInterval(line.split('\t'), `${path}:${lineNo}`)
+        let list = tmp.get(r.chrom)
+        if (!list) tmp.set(r.chrom, (list = []))
+        list.push([r.start, r.end])
       }
     } catch (error) {
       if (error instanceof GroverError) throw error

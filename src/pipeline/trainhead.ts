@@ -6,7 +6,7 @@ import {basename, join, resolve} from 'node:path'
 import {GroverError} from '../errors.js'
 import {Fasta} from '../io/fasta.js'
 import {writeFileAtomically} from '../io/output.js'
-import {readBedRegions} from '../io/regions.js'
+import {readBedRecords} from '../io/regions.js'
 import {loadBundle, type Bundle} from '../model/bundle.js'
 import {denseModel} from '../model/onnx-writer.js'
 import {type Pool, poolRow} from '../model/pool.js'
@@ -84,22 +84,18 @@ async function fastaExamples(path: string, label: 0 | 1): Promise<Example[]> {
 
 async function bedExamples(path: string, fasta: Fasta | undefined, label: 0 | 1 | undefined, o: TrainHeadOptions): Promise<Example[]> {
   if (!fasta) throw new GroverError(`${path} is a BED file: give the genome FASTA its coordinates refer to as the first argument.`)
-  const regions = await readBedRegions(path, fasta.index)
-  const lines = (await readFile(path, 'utf8')).split('\n')
-  const rows = lines.map((l, i) => ({f: l.replace(/\r$/, '').split('\t'), i})).filter(({f}) => f.length >= 3 && f[0] !== '' && !f[0]!.startsWith('#') && f[0] !== 'track' && f[0] !== 'browser')
   const out: Example[] = []
-  for (const [k, r] of regions.entries()) {
-    const {f, i} = rows[k]!
+  for (const {region: r, fields: f, line} of await readBedRecords(path, fasta.index)) {
     let y = label
     if (y === undefined) {
       const col = (o.labelColumn ?? f.length) - 1
       const v = f[col]
-      if (v === undefined || col < 3) throw new GroverError(`${path}:${i + 1}: no label in column ${col + 1}. Give the label column with --label-column N (1-based).`)
+      if (v === undefined || col < 3) throw new GroverError(`${path}:${line}: no label in column ${col + 1}. Give the label column with --label-column N (1-based).`)
       const pos = o.positiveLabel ?? '1'
       const neg = o.positiveLabel === undefined ? '0' : undefined
       if (v === pos) y = 1
       else if (neg === undefined || v === neg) y = 0
-      else throw new GroverError(`${path}:${i + 1}: label "${v}" is neither 1 nor 0. For other label names say which is positive with --positive-label NAME.`)
+      else throw new GroverError(`${path}:${line}: label "${v}" is neither 1 nor 0. For other label names say which is positive with --positive-label NAME.`)
     }
     out.push({name: f[3] && f.length > 4 ? f[3] : `${r.chrom}:${r.start + 1}-${r.end}`, chrom: r.chrom, seq: await fasta.fetch(r.chrom, r.start, r.end), label: y})
   }
