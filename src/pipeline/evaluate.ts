@@ -97,10 +97,12 @@ export async function evaluate(opts: EvaluateOptions, sink: Sink): Promise<Evalu
   }
   const {threshold, source} = await decideThreshold(opts, set)
   const all = metrics(labels, set.score, threshold)
+  // the rows of each chromosome, gathered in one pass (genomes have hundreds of contigs)
+  const rows: number[][] = set.chroms.map(() => [])
+  set.chrom.forEach((c, i) => rows[c]!.push(i))
   const per: Record<string, Metrics> = {}
   set.chroms.forEach((name, c) => {
-    const idx: number[] = []
-    set.chrom.forEach((x, i) => x === c && idx.push(i))
+    const idx = rows[c]!
     per[name] = metrics(idx.map((i) => labels[i]!), idx.map((i) => set.score[i]!), threshold)
   })
   if (set.format === 'bed' && set.score.every((x) => x >= threshold)) {

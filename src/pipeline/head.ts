@@ -97,6 +97,8 @@ export function trainHead(X: Float32Array, y: Uint8Array, Xv: Float32Array, yv: 
   const Xvs = std(Xv, nv)
   const pos = y.reduce((a, b) => a + b, 0)
   const w: [number, number] = [n / (2 * Math.max(1, n - pos)), n / (2 * Math.max(1, pos))]
+  let tw = 0 // total class weight of the training rows: the loss is a weighted mean
+  for (let i = 0; i < n; i++) tw += w[y[i]!]!
   const mlp = o.kind === 'mlp'
   const K = mlp ? o.hidden : 1
   const rand = mulberry32(o.seed)
@@ -117,8 +119,6 @@ export function trainHead(X: Float32Array, y: Uint8Array, Xv: Float32Array, yv: 
     const {z, a} = forward(p, Xs, n, H, K, mlp)
     trainLoss = loss(z, y, w)
     for (const g of grads) g.fill(0)
-    let tw = 0
-    for (let i = 0; i < n; i++) tw += w[y[i]!]!
     for (let i = 0; i < n; i++) {
       const d = (w[y[i]!]! * (sigmoid(z[i]!) - y[i]!)) / tw // ∂loss/∂z_i
       const x = i * H
