@@ -28,11 +28,10 @@ export class BpeModel {
   private readonly suffix: string
   private readonly fuseUnk: boolean
   private readonly ignoreMerges: boolean
-  /** Dense pair table for small vocabularies: pairIndex[a * V + b] = merge index + 1 (0: none). */
+  /** Dense pair table for small vocabularies: pairIndex[a * V + b] = merge index + 1 (0: none); a merge's index is its rank. */
   private readonly dense: Int32Array | undefined
   private readonly sparse: Map<number, number> | undefined
   private readonly V: number
-  private readonly mergeRank: Int32Array
   private readonly mergeNew: Int32Array
   /** Id of each single character (char code < 65536) when no prefix/suffix applies, -1 if not in vocab. */
   private readonly charId = new Int32Array(65536).fill(-1)
@@ -71,7 +70,6 @@ export class BpeModel {
       if (this.unkId === undefined) throw new GroverError(`tokenizer.json: BPE unk_token "${json.unk_token}" is not in the vocabulary.`)
     }
     const n = json.merges.length
-    this.mergeRank = new Int32Array(n)
     this.mergeNew = new Int32Array(n)
     const useDense = this.V <= 4096
     if (useDense) this.dense = new Int32Array(this.V * this.V)
@@ -96,7 +94,6 @@ export class BpeModel {
       }
       const key = ia * this.V + ib
       // A pair listed twice: HF builds its merge map by inserting in order, so the last rank wins.
-      this.mergeRank[r] = r
       this.mergeNew[r] = inew
       if (this.dense) this.dense[key] = r + 1
       else this.sparse!.set(key, r + 1)
@@ -217,16 +214,17 @@ export class BpeModel {
     let entries = 0
     let lo = head.length
     let hi = -1
-    // initial pairs, pushed right to left so each bucket's list comes out left to right
-    for (let i = n - 2; i >= 0; i--) {
-      const r = this.pair(ids[i]!, ids[i + 1]!)
-      if (r < 0) continue
-      ePos[entries] = i
+    /** Put the pair starting at `pos` into bucket r (r < 0: no merge for that pair). */
+    const enqueue = (pos: number, r: number) => {
+      if (r < 0) return
+      ePos[entries] = pos
       eNext[entries] = head[r]!
       head[r] = entries++
       if (r < lo) lo = r
       if (r > hi) hi = r
     }
+    // initial pairs, pushed right to left so each bucket's list comes out left to right
+    for (let i = n - 2; i >= 0; i--) enqueue(i, this.pair(ids[i]!, ids[i + 1]!))
     for (let r = lo; r <= hi; r++) {
       let e = head[r]!
       if (e < 0) continue
@@ -254,25 +252,10 @@ export class BpeModel {
         const after = nxt[j]!
         nxt[pos] = after
         if (after < n) prv[after] = pos
+        // new pairs with the neighbours; their ranks are above r (monotone table)
         const p = prv[pos]!
-        if (p >= 0) {
-          const mp = this.pair(ids[p]!, nw)
-          if (mp >= 0) {
-            ePos[entries] = p
-            eNext[entries] = head[mp]!
-            head[mp] = entries++
-            if (mp > hi) hi = mp
-          }
-        }
-        if (after < n) {
-          const mn = this.pair(nw, ids[after]!)
-          if (mn >= 0) {
-            ePos[entries] = pos
-            eNext[entries] = head[mn]!
-            head[mn] = entries++
-            if (mn > hi) hi = mn
-          }
-        }
+        if (p >= 0) enqueue(p, this.pair(ids[p]!, nw))
+        if (after < n) enqueue(pos, this.pair(nw, ids[after]!))
       }
     }
   }
@@ -301,7 +284,7 @@ export class BpeModel {
     const SHIFT = 16777216
     for (let i = 0; i + 1 < n; i++) {
       const m = this.pair(ids[i]!, ids[i + 1]!)
-      if (m >= 0) push(this.mergeRank[m]! * SHIFT + i, this.mergeNew[m]!)
+      if (m >= 0) push(m * SHIFT + i, this.mergeNew[m]!)
     }
     while (size > 0) {
       const key = hk[0]!
@@ -339,11 +322,11 @@ export class BpeModel {
       const p = prv[pos]!
       if (p >= 0) {
         const mp = this.pair(ids[p]!, nw)
-        if (mp >= 0) push(this.mergeRank[mp]! * SHIFT + p, this.mergeNew[mp]!)
+        if (mp >= 0) push(mp * SHIFT + p, this.mergeNew[mp]!)
       }
       if (k < n) {
         const mn = this.pair(nw, ids[k]!)
-        if (mn >= 0) push(this.mergeRank[mn]! * SHIFT + pos, this.mergeNew[mn]!)
+        if (mn >= 0) push(mn * SHIFT + pos, this.mergeNew[mn]!)
       }
     }
   }
