@@ -5,6 +5,27 @@ import {GroverError} from '../errors.js'
 import {buildFai, formatFai} from './faidx.js'
 import type {SequenceIndex} from './regions.js'
 
+/**
+ * FASTA records read in order from lines (a file or standard input; no index needed): name = the first
+ * word of the header, sequence upper-cased; lines are trimmed and blank ones skipped.
+ */
+export async function* fastaRecords(lines: AsyncIterable<string>): AsyncGenerator<{name: string; seq: string}> {
+  let name: string | undefined
+  let parts: string[] = []
+  for await (const raw of lines) {
+    const line = raw.trim()
+    if (line === '') continue
+    if (line.startsWith('>')) {
+      if (name !== undefined) yield {name, seq: parts.join('').toUpperCase()}
+      name = line.slice(1).split(/\s/)[0] ?? ''
+      parts = []
+    } else if (name !== undefined) {
+      parts.push(line)
+    }
+  }
+  if (name !== undefined) yield {name, seq: parts.join('').toUpperCase()}
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path)

@@ -2,7 +2,7 @@ import {createInterface} from 'node:readline'
 import {stat} from 'node:fs/promises'
 
 import {GroverError} from '../errors.js'
-import {Fasta} from '../io/fasta.js'
+import {Fasta, fastaRecords} from '../io/fasta.js'
 import type {Sink} from '../io/output.js'
 import {selectRegions} from '../io/regions.js'
 import {loadBundle} from '../model/bundle.js'
@@ -44,30 +44,33 @@ const SEQUENCE = /^(?:[A-Za-z*-]|\[[A-Z]+\])+$/
 
 /** Lines of stdin: each raw line is a sequence, or FASTA records when the first line starts with ">". */
 async function* fromStdin(stream: NodeJS.ReadableStream): AsyncGenerator<Item> {
-  const rl = createInterface({input: stream, crlfDelay: Infinity})
-  let fasta: boolean | undefined
-  let name: string | undefined
-  let parts: string[] = []
+  const lines = createInterface({input: stream, crlfDelay: Infinity})[Symbol.asyncIterator]()
   let lineNo = 0
-  for await (const raw of rl) {
+  let first = ''
+  while (first === '') {
+    const r = await lines.next()
+    if (r.done) return
     lineNo++
-    const line = raw.trim()
-    if (line === '') continue
-    if (fasta === undefined) fasta = line.startsWith('>')
-    if (fasta) {
-      if (line.startsWith('>')) {
-        if (name !== undefined) yield {name, seq: parts.join('').toUpperCase()}
-        name = line.slice(1).split(/\s/)[0] ?? ''
-        parts = []
-      } else {
-        parts.push(line)
-      }
-    } else {
+    first = r.value.trim()
+  }
+  if (first.startsWith('>')) {
+    const all = async function* () {
+      yield first
+      for (let r = await lines.next(); !r.done; r = await lines.next()) yield r.value
+    }
+    yield* fastaRecords(all())
+    return
+  }
+  for (let line = first; ;) {
+    if (line !== '') {
       if (!SEQUENCE.test(line)) throw new GroverError(`standard input line ${lineNo}: "${line.slice(0, 40)}" is not a DNA sequence (letters and [SPECIAL] tokens only). Give one sequence per line, or FASTA.`)
       yield {name: undefined, seq: line.toUpperCase()}
     }
+    const r = await lines.next()
+    if (r.done) return
+    lineNo++
+    line = r.value.trim()
   }
-  if (fasta && name !== undefined) yield {name, seq: parts.join('').toUpperCase()}
 }
 
 /**

@@ -1,10 +1,12 @@
 import {createHash} from 'node:crypto'
-import {copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {createReadStream} from 'node:fs'
+import {copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {basename, join, resolve} from 'node:path'
+import {createInterface} from 'node:readline'
 
 import {GroverError} from '../errors.js'
-import {Fasta} from '../io/fasta.js'
+import {Fasta, fastaRecords} from '../io/fasta.js'
 import {writeFileAtomically} from '../io/output.js'
 import {readBedRecords} from '../io/regions.js'
 import {loadBundle, type Bundle} from '../model/bundle.js'
@@ -51,34 +53,29 @@ export interface TrainHeadResult {
   metrics: Record<string, Metrics>
 }
 
+/** Whether a labelled-input file is FASTA (its first non-blank character is ">"), from its first 4 kB. */
 async function isFasta(path: string): Promise<boolean> {
+  let fh
   try {
-    const fh = await readFile(path, {encoding: 'utf8', flag: 'r'})
-    return fh.trimStart().startsWith('>')
+    fh = await open(path, 'r')
+    const b = Buffer.alloc(4096)
+    const {bytesRead} = await fh.read(b, 0, b.length, 0)
+    return b.subarray(0, bytesRead).toString('utf8').trimStart().startsWith('>')
   } catch (error) {
     throw new GroverError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check the path.`)
+  } finally {
+    await fh?.close()
   }
 }
 
 /** FASTA records as examples (name = first word of the header). */
 async function fastaExamples(path: string, label: 0 | 1): Promise<Example[]> {
   const out: Example[] = []
-  let cur: Example | undefined
-  const parts: string[] = []
-  const text = await readFile(path, 'utf8')
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '')
-    if (line.startsWith('>')) {
-      if (cur) cur.seq = parts.join('').toUpperCase()
-      parts.length = 0
-      cur = {name: line.slice(1).split(/\s/)[0]!, seq: '', label}
-      out.push(cur)
-    } else if (cur) parts.push(line.trim())
+  for await (const r of fastaRecords(createInterface({input: createReadStream(path, 'utf8'), crlfDelay: Infinity}))) {
+    if (r.seq === '') throw new GroverError(`${path}: record "${r.name}" has no bases.`)
+    out.push({...r, label})
   }
-  if (cur) cur.seq = parts.join('').toUpperCase()
   if (out.length === 0) throw new GroverError(`${path}: no FASTA records found.`)
-  const empty = out.find((e) => e.seq === '')
-  if (empty) throw new GroverError(`${path}: record "${empty.name}" has no bases.`)
   return out
 }
 
