@@ -2,7 +2,7 @@ import {Args, Command, Flags} from '@oclif/core'
 
 import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
-import {runFlags} from '../flags.js'
+import {modelFlag, runFlags} from '../flags.js'
 import {type AttentionFormat, attention} from '../pipeline/attention.js'
 
 export default class Attention extends Command {
@@ -28,7 +28,7 @@ Layers, heads and token indices are 0-based, as in Hugging Face's outputs; --lay
 
   static override flags = {
     ...runFlags,
-    model: Flags.string({char: 'm', description: 'bundle with an attention graph', default: 'grover-mini'}),
+    model: modelFlag('grover-mini', 'bundle with an attention graph'),
     format: Flags.string({char: 'f', description: 'output format', options: ['tsv', 'json', 'bedgraph'], default: 'tsv'}),
     layer: Flags.integer({description: 'only this layer (0-based)'}),
     head: Flags.integer({description: 'only this head (0-based)'}),

@@ -2,7 +2,7 @@ import {Args, Command, Flags} from '@oclif/core'
 
 import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
-import {runFlags, showProgress} from '../flags.js'
+import {modelFlag, runFlags, showProgress} from '../flags.js'
 import {embed, type Pool} from '../pipeline/embed.js'
 
 export default class Embed extends Command {
@@ -31,7 +31,7 @@ or over the model's token limit are skipped and counted on stderr; the BED says 
 
   static override flags = {
     ...runFlags,
-    model: Flags.string({char: 'm', description: 'model bundle: a shipped name or a bundle folder', default: 'grover-mini'}),
+    model: modelFlag('grover-mini', 'model bundle: a shipped name or a bundle folder'),
     region: Flags.string({char: 'r', description: 'region to embed, 1-based inclusive (repeatable)', multiple: true}),
     regions: Flags.string({description: 'BED file of regions to embed (0-based), one vector each'}),
     window: Flags.integer({char: 'w', description: 'tile into windows of this many bp [default when tiling: the model\'s]'}),

@@ -2,7 +2,7 @@ import {Args, Command, Flags} from '@oclif/core'
 
 import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
-import {runFlags, showProgress} from '../flags.js'
+import {modelFlag, runFlags, showProgress} from '../flags.js'
 import {fill} from '../pipeline/fill.js'
 
 export default class Fill extends Command {
@@ -28,7 +28,7 @@ Probabilities are over the whole vocabulary; special tokens are never proposed.`
 
   static override flags = {
     ...runFlags,
-    model: Flags.string({char: 'm', description: 'masked-LM bundle: a shipped name or a bundle folder', default: 'grover-mini'}),
+    model: modelFlag('grover-mini', 'masked-LM bundle: a shipped name or a bundle folder'),
     region: Flags.string({char: 'r', description: 'region of the FASTA, 1-based inclusive (one with --mask-at; any number with --track)', multiple: true}),
     'mask-at': Flags.integer({description: '1-based genome position whose token is masked (repeatable)', multiple: true}),
     track: Flags.boolean({description: 'mask every token of the regions in turn and write P(reference token) as bedGraph', default: false}),

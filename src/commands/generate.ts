@@ -2,7 +2,7 @@ import {Args, Command, Flags} from '@oclif/core'
 
 import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
-import {runFlags, showProgress} from '../flags.js'
+import {modelFlag, runFlags, showProgress} from '../flags.js'
 import {generate} from '../pipeline/generate.js'
 
 export default class Generate extends Command {
@@ -29,7 +29,7 @@ a window of real sequence on each side as context. Output is FASTA on stdout or 
 
   static override flags = {
     ...runFlags,
-    model: Flags.string({char: 'm', description: 'masked-LM bundle', default: 'grover-mini'}),
+    model: modelFlag('grover-mini', 'masked-LM bundle'),
     region: Flags.string({char: 'r', description: 'region of the FASTA (1-based inclusive) whose N bases are filled'}),
     length: Flags.integer({char: 'l', description: 'bases to write after the prompt (new sequences)'}),
     n: Flags.integer({description: 'how many sequences (or samples of the filled region)', default: 1}),

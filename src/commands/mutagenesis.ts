@@ -1,7 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
-import {runFlags, showProgress} from '../flags.js'
+import {modelFlag, runFlags, showProgress} from '../flags.js'
 import type {Device} from '../model/device.js'
 import {mutagenesis} from '../pipeline/mutagenesis.js'
 
@@ -30,7 +30,7 @@ them lowers the score — where the model looks).`
 
   static override flags = {
     ...runFlags,
-    model: Flags.string({char: 'm', description: 'classification bundle', default: 'ctcf'}),
+    model: modelFlag('ctcf', 'classification bundle'),
     strand: Flags.string({description: 'strands to score: both (mean), + or -', options: ['both', '+', '-'], default: 'both'}),
     track: Flags.string({description: 'also write the per-base max |delta| here: bedGraph, or bigWig if the name ends in .bw'}),
     plot: Flags.string({description: 'also draw the per-base importance as a sequence logo (SVG) here'}),

@@ -2,7 +2,7 @@ import {Args, Command, Flags} from '@oclif/core'
 
 import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
-import {runFlags, showProgress, numberFlag} from '../flags.js'
+import {modelFlag, numberFlag, runFlags, showProgress} from '../flags.js'
 import {BigWigOutput} from '../io/bigwig.js'
 import {Sink} from '../io/output.js'
 import {checkRun, forgetRun, recordRun, runIdentity} from '../io/runstate.js'
@@ -46,7 +46,7 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
 
   static override flags = {
     ...runFlags,
-    model: Flags.string({char: 'm', description: 'model bundle: a shipped name (ctcf) or a bundle folder', default: 'ctcf'}),
+    model: modelFlag('ctcf', 'model bundle: a shipped name (ctcf) or a bundle folder'),
     region: Flags.string({char: 'r', description: 'region to scan, 1-based inclusive: chr, chr:start-end, {name:with:colons}:start-end (repeatable)', multiple: true}),
     regions: Flags.string({description: 'BED file of regions to scan (0-based)'}),
     window: Flags.integer({char: 'w', description: 'window length in bp [default: the model\'s]'}),

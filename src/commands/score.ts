@@ -2,7 +2,7 @@ import {Args, Command, Flags} from '@oclif/core'
 
 import type {Device} from '../model/device.js'
 import {runCommand} from '../cli.js'
-import {runFlags, showProgress} from '../flags.js'
+import {modelFlag, runFlags, showProgress} from '../flags.js'
 import {score} from '../pipeline/score.js'
 
 export default class Score extends Command {
@@ -31,7 +31,7 @@ declared in the header); --format tsv writes "chrom pos id ref alt llr|delta", o
 
   static override flags = {
     ...runFlags,
-    model: Flags.string({char: 'm', description: 'masked-LM or classification bundle', default: 'grover-mini'}),
+    model: modelFlag('grover-mini', 'masked-LM or classification bundle'),
     format: Flags.string({char: 'f', description: 'output format', options: ['vcf', 'tsv'], default: 'vcf'}),
     region: Flags.string({char: 'r', description: 'only variants in this region, 1-based inclusive (repeatable); a bgzip VCF with .tbi is read through its index', multiple: true}),
     'skip-mismatch': Flags.boolean({description: 'skip records whose REF differs from the FASTA (counted on stderr) instead of stopping', default: false}),

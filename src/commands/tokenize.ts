@@ -1,7 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
-import {runFlags, showProgress} from '../flags.js'
+import {modelFlag, runFlags, showProgress} from '../flags.js'
 import {type TokenizeMode, tokenize} from '../pipeline/tokenize.js'
 
 export default class Tokenize extends Command {
@@ -32,7 +32,7 @@ histogram and vocabulary use over all inputs.`
   static override flags = {
     output: runFlags.output,
     quiet: runFlags.quiet,
-    model: Flags.string({char: 'm', description: 'bundle whose tokenizer to use: a shipped name or a bundle folder', default: 'grover-mini'}),
+    model: modelFlag('grover-mini', 'bundle whose tokenizer to use: a shipped name or a bundle folder'),
     region: Flags.string({char: 'r', description: 'region of the FASTA, 1-based inclusive (repeatable)', multiple: true}),
     regions: Flags.string({description: 'BED file of FASTA regions (0-based)'}),
     window: Flags.integer({char: 'w', description: 'window length in bp for FASTA regions [default: the model\'s]'}),

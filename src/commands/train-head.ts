@@ -1,7 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
-import {runFlags, showProgress, numberFlag} from '../flags.js'
+import {modelFlag, numberFlag, runFlags, showProgress} from '../flags.js'
 import type {Device} from '../model/device.js'
 import type {Pool} from '../model/pool.js'
 import type {HeadKind} from '../pipeline/head.js'
@@ -37,7 +37,7 @@ it like any other bundle. stdout gets the metrics as JSON.`
     device: runFlags.device,
     threads: runFlags.threads,
     quiet: runFlags.quiet,
-    model: Flags.string({char: 'm', description: 'base bundle whose embeddings the head learns from', default: 'grover-mini'}),
+    model: modelFlag('grover-mini', 'base bundle whose embeddings the head learns from'),
     labels: Flags.string({description: 'BED of labelled regions (label column: --label-column, default the last)'}),
     'label-column': Flags.integer({description: '1-based column of the label in --labels'}),
     'positive-label': Flags.string({description: 'label value of positives when labels are not 1/0 (everything else is negative)'}),
