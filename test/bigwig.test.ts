@@ -239,7 +239,7 @@ print(json.dumps({"chroms": b.chroms(), "header": b.header(), "values": b.values
 
   it('Ctrl-C during --format bigwig: exit 130, no FILE.bw, a valid bigWig of what was scored in FILE.bw.partial', needPy, async () => {
     const out = join(dir, 'int.bw')
-    const r = await bash(`node bin/run.js predict ${GENOME} --model ${TINY} --batch-size 2 --format bigwig -o ${out} & pid=$!; sleep 3; kill -INT $pid; wait $pid`)
+    const r = await bash(`node bin/run.js predict ${GENOME} --model ${TINY} --batch-size 2 --stride 100 --format bigwig -o ${out} & pid=$!; sleep 3; kill -INT $pid; wait $pid`)
     assert.equal(r.code, 130, r.stderr)
     assert.match(oneLine(r.stderr), /interrupted; complete records so far are kept in .*int\.bw\.partial/)
     assert.ok(!existsSync(out))

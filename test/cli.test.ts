@@ -158,7 +158,7 @@ describe('progress and interruption', () => {
   it('Ctrl-C on a terminal clears the progress bar and shows the cursor before the last message', async () => {
     const d = tmp()
     const out = join(d, 'o.bed')
-    const r = await bash(`script -qec "bash -c 'node bin/run.js predict ${GENOME} --model ${TINY} -o ${out} & pid=\\$!; sleep 3; kill -INT \\$pid; wait \\$pid; echo rc=\\$?'" /dev/null`)
+    const r = await bash(`script -qec "bash -c 'node bin/run.js predict ${GENOME} --model ${TINY} --stride 100 -o ${out} & pid=\\$!; sleep 3; kill -INT \\$pid; wait \\$pid; echo rc=\\$?'" /dev/null`)
     assert.match(r.stdout, /rc=130/)
     const tail = r.stdout.slice(r.stdout.lastIndexOf('ETA'))
     const clear = tail.indexOf('\x1b[2K')
@@ -171,7 +171,7 @@ describe('progress and interruption', () => {
   it('Ctrl-C (SIGINT) stops with exit 130, keeps complete records in FILE.partial and no FILE', async () => {
     const d = tmp()
     const out = join(d, 'o.bed')
-    const r = await bash(`node bin/run.js predict ${GENOME} --model ${TINY} --threshold 0 --batch-size 2 -o ${out} & pid=$!; sleep 3; kill -INT $pid; wait $pid`)
+    const r = await bash(`node bin/run.js predict ${GENOME} --model ${TINY} --threshold 0 --batch-size 2 --stride 100 -o ${out} & pid=$!; sleep 3; kill -INT $pid; wait $pid`)
     assert.equal(r.code, 130, r.stderr)
     assert.match(r.stderr, /interrupted; complete records so far are kept in .*o\.bed\.partial/)
     assert.ok(!existsSync(out))
