@@ -234,11 +234,8 @@ export async function trainHeadCommand(o: TrainHeadOptions): Promise<TrainHeadRe
   if (!(o.l2 >= 0)) throw new GroverError(`--l2 must be ≥ 0, got ${o.l2}.`)
   if (!(o.lr > 0)) throw new GroverError(`--lr must be > 0, got ${o.lr}.`)
   const out = resolve(o.out)
-  try {
-    if ((await readdir(out)).length > 0 && !o.force) throw new GroverError(`--out ${o.out} exists and is not empty. Choose another folder, or replace it with --force.`)
-  } catch (error) {
-    if (error instanceof GroverError) throw error
-  }
+  const existing = await readdir(out).catch(() => []) // not there (or not a folder): nothing to replace
+  if (existing.length > 0 && !o.force) throw new GroverError(`--out ${o.out} exists and is not empty. Choose another folder, or replace it with --force.`)
   const base = await loadBundle(o.model)
   const ex = await loadExamples(o)
   const pos = ex.filter((e) => e.label === 1).length
