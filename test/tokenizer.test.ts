@@ -36,12 +36,12 @@ function realWindows(): string[] {
 function oddInputs(): string[] {
   const r = rng(3)
   const alphabet = 'ACGTACGTACGTNacgtnRYSW [MASK][CLS]-.'
-  const out = ['', 'A', 'N', 'NNNN', '[MASK]', 'ACGT[MASK]ACGT', '[CLS]ACG[SEP]', 'ACGT ACGT', '  ACGT  ', 'acgtACGT', 'ACGTX', 'A-C.G']
+  const out = ['', 'A', 'N', 'NNNN', '[MASK]', 'ACGT[MASK]ACGT', '[CLS]ACG[SEP]', 'ACGTAC<mask>GGTACCA', '<cls>AC', 'ACGTACGTN', 'NACGTACGTACG', 'ACGT ACGT', '  ACGT  ', 'acgtACGT', 'ACGTX', 'A-C.G']
   for (let k = 0; k < 300; k++) out.push(Array.from({length: 1 + Math.floor(r() * 80)}, () => alphabet[Math.floor(r() * alphabet.length)]).join(''))
   return out
 }
 
-describe('BPE tokenizer: ids identical to Hugging Face tokenizers (Rust)', () => {
+describe('tokenizers (BPE, k-mer WordPiece, per-character WordLevel): ids identical to Hugging Face tokenizers (Rust)', () => {
   const windows = realWindows()
   const odd = oddInputs()
   for (const file of FIXTURES) {
@@ -73,10 +73,51 @@ describe('BPE tokenizer: ids identical to Hugging Face tokenizers (Rust)', () =>
   })
 })
 
+describe('tokenizer kinds against their reference tables', () => {
+  it('k-mer (Nucleotide Transformer): 6-mers left to right, remainder and N as single bases, <cls> first', async () => {
+    const tok = await Tokenizer.fromFile(join(DIR, 'nt-kmer6.json'))
+    assert.equal(tok.kind, 'kmer')
+    assert.equal(tok.vocabSize, 4107)
+    // NT's layout: <unk> <pad> <mask> <cls> <eos> <bos>, 6-mers over A,T,C,G in product order from 6, A T C G N last
+    const kmerId = (k: string) => 6 + [...k].reduce((acc, c) => acc * 4 + 'ATCG'.indexOf(c), 0)
+    const cases: Array<[string, string[]]> = [
+      ['ACGTACGTA', ['<cls>', 'ACGTAC', 'G', 'T', 'A']],
+      ['ACGNTTAAAAAA', ['<cls>', 'A', 'C', 'G', 'N', 'TTAAAA', 'A', 'A']],
+      ['AAAAAATTTTTTGGGGGGCCCCCC', ['<cls>', 'AAAAAA', 'TTTTTT', 'GGGGGG', 'CCCCCC']],
+      ['NNNNNNNACGTAC', ['<cls>', 'N', 'N', 'N', 'N', 'N', 'N', 'N', 'ACGTAC']],
+      ['ACGTA<mask>CCCCCCT', ['<cls>', 'A', 'C', 'G', 'T', 'A', '<mask>', 'CCCCCC', 'T']],
+    ]
+    for (const [text, want] of cases) {
+      const e = tok.encode(text)
+      assert.deepEqual(e.tokens, want, text)
+      for (const [i, t] of e.tokens.entries()) {
+        if (/^[ACGT]{6}$/.test(t)) assert.equal(e.ids[i], kmerId(t))
+      }
+    }
+    assert.deepEqual(tok.encode('ACGTAC').ids, [3, kmerId('ACGTAC')])
+    assert.deepEqual(tok.encode('A').ids, [3, 4102])
+    assert.deepEqual(tok.encode('ACGTACGG').offsets, [[0, 0], [0, 6], [6, 7], [7, 8]])
+    assert.equal(tok.special('pad')?.token, '<pad>')
+    assert.equal(tok.special('mask')?.id, 2)
+    assert.deepEqual(tok.specialCounts, {before: 1, after: 0})
+  })
+
+  it('char (HyenaDNA): one token per base from its own table, [SEP] last, no [CLS]', async () => {
+    const tok = await Tokenizer.fromFile(join(DIR, 'hyena-char.json'))
+    assert.equal(tok.kind, 'char')
+    assert.deepEqual(tok.encode('ACGTN').ids, [7, 8, 9, 10, 11, 1])
+    assert.deepEqual(tok.encode('AXR').ids, [7, 6, 6, 1])
+    assert.deepEqual(tok.encode('AC[MASK]G').ids, [7, 8, 3, 9, 1])
+    assert.deepEqual(tok.encode('ACG').offsets, [[0, 1], [1, 2], [2, 3], [0, 0]])
+    assert.deepEqual(tok.specialCounts, {before: 0, after: 1})
+    assert.equal(tok.roleId('pad'), 4)
+  })
+})
+
 describe('tokenizer.json components grover refuses', () => {
   const base = () => JSON.parse(readFileSync(join(DIR, 'grover600.json'), 'utf8')) as Record<string, any>
   const cases: Array<[string, (j: Record<string, any>) => void, RegExp]> = [
-    ['a WordPiece model', (j) => (j.model.type = 'WordPiece'), /tokenizer model "WordPiece" is not supported/],
+    ['a Unigram model', (j) => (j.model.type = 'Unigram'), /tokenizer model "Unigram" is not supported/],
     ['an NFKC normalizer', (j) => (j.normalizer = {type: 'NFKC'}), /normalizer "NFKC" is not supported/],
     ['a ByteLevel pre-tokenizer', (j) => (j.pre_tokenizer = {type: 'ByteLevel'}), /pre-tokenizer "ByteLevel" is not supported/],
     ['a RobertaProcessing post-processor', (j) => (j.post_processor = {type: 'RobertaProcessing'}), /post-processor "RobertaProcessing" is not supported/],

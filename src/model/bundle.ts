@@ -5,6 +5,9 @@ import {fileURLToPath} from 'node:url'
 import {GroverError} from '../errors.js'
 import {Tokenizer} from '../tokenizers/tokenizer.js'
 
+/** bpe: GROVER, DNABERT-2; kmer: Nucleotide Transformer's 6-mers; char: HyenaDNA's one token per base. */
+const TOKENIZER_KINDS = ['bpe', 'kmer', 'char']
+
 export type Task = 'classification' | 'masked-lm' | 'embedding'
 const TASKS: Task[] = ['classification', 'masked-lm', 'embedding']
 
@@ -93,7 +96,7 @@ function validate(meta: Record<string, unknown>, where: string): BundleMeta {
   posInt('max_tokens')
   const tok = meta.tokenizer as BundleMeta['tokenizer'] | undefined
   need(typeof tok === 'object' && tok !== null && typeof tok.file === 'string', where, '"tokenizer" must be {"kind": "bpe", "file": "tokenizer.json"}.')
-  need(tok.kind === 'bpe', where, `tokenizer kind "${tok.kind}" is not supported yet (supported: bpe).`)
+  need(TOKENIZER_KINDS.includes(tok.kind), where, `tokenizer kind "${tok.kind}" is not supported (supported: ${TOKENIZER_KINDS.join(', ')}).`)
   const onnx = meta.onnx as BundleMeta['onnx'] | undefined
   need(typeof onnx === 'object' && onnx !== null && typeof onnx.file === 'string', where, '"onnx" must be {"file": "model.onnx", ...}.')
   if (meta.task === 'classification') {
@@ -148,6 +151,9 @@ export async function loadBundle(spec: string): Promise<Bundle> {
     }
   }
   const tokenizer = await Tokenizer.fromFile(join(dir, meta.tokenizer.file))
+  if (tokenizer.kind !== meta.tokenizer.kind) {
+    throw new GroverError(`${metaPath} says tokenizer kind "${meta.tokenizer.kind}" but ${meta.tokenizer.file} holds a ${tokenizer.kind} tokenizer: fix "tokenizer.kind" or re-export the bundle.`)
+  }
   const arch = meta.architecture
   if (arch?.vocab_size !== undefined && tokenizer.vocabSize > arch.vocab_size) {
     throw new GroverError(`${dir}: the tokenizer has ${tokenizer.vocabSize} ids but the model's vocabulary has ${arch.vocab_size}: they do not belong together. Re-export the bundle with its own tokenizer.json.`)
@@ -155,9 +161,7 @@ export async function loadBundle(spec: string): Promise<Bundle> {
   if (arch?.max_position_embeddings !== undefined && meta.max_tokens > arch.max_position_embeddings) {
     throw new GroverError(`${metaPath}: max_tokens ${meta.max_tokens} exceeds the model's ${arch.max_position_embeddings} positions.`)
   }
-  for (const t of ['[PAD]']) {
-    if (tokenizer.tokenToId(t) === undefined) throw new GroverError(`${dir}: the tokenizer has no ${t} token, needed to pad batches.`)
-  }
+  if (tokenizer.special('pad') === undefined) throw new GroverError(`${dir}: the tokenizer has no [PAD] (or <pad>) token, needed to pad batches.`)
   const positiveIndex = meta.task === 'classification' ? meta.labels!.indexOf(meta.positive_label!) : -1
   return {dir, meta, tokenizer, modelPath, positiveIndex}
 }

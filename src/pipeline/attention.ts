@@ -56,7 +56,7 @@ export async function attention(opts: AttentionOptions, sink: Sink): Promise<voi
   if (e.ids.length > bundle.meta.max_tokens) throw new GroverError(`region ${opts.region} is ${e.ids.length} tokens, more than the model's ${bundle.meta.max_tokens}. Give a shorter region (about ${bundle.meta.window} bp).`)
   const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log, file: path})
   try {
-    const out = await session.run(padBatch([e.ids], bundle.tokenizer.tokenToId('[PAD]')!), session.requireOutput('attentions', 'attention weights'))
+    const out = await session.run(padBatch([e.ids], bundle.tokenizer.roleId('pad')), session.requireOutput('attentions', 'attention weights'))
     const [L, , H, T] = out.dims as [number, number, number, number, number]
     for (const [name, v, max] of [['--layer', opts.layer, L], ['--head', opts.head, H]] as const) {
       if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v < max)) throw new GroverError(`${name} ${v} is out of range: the model has ${max} (0-based: 0-${max - 1}).`)

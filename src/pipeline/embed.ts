@@ -51,7 +51,7 @@ export async function embed(opts: EmbedOptions, sink: Sink): Promise<{rows: numb
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new GroverError(`--batch-size must be a positive whole number, got ${opts.batchSize}.`)
   const {before, after} = tok.specialCounts
   if (opts.pool === 'cls' && before === 0) throw new GroverError(`--pool cls needs a tokenizer that puts a [CLS] token first; ${bundle.meta.name}'s adds none. Use --pool mean.`)
-  const padId = tok.tokenToId('[PAD]')!
+  const padId = tok.roleId('pad')
   const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
   let npy: NpyWriter | undefined
   try {

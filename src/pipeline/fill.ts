@@ -45,9 +45,9 @@ export function probOf(logits: Float32Array, offset: number, vocab: number, id: 
 
 function specials(bundle: Bundle): Set<number> {
   const set = new Set<number>()
-  for (const t of ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']) {
-    const id = bundle.tokenizer.tokenToId(t)
-    if (id !== undefined) set.add(id)
+  for (const role of ['pad', 'unk', 'cls', 'sep', 'mask'] as const) {
+    const s = bundle.tokenizer.special(role)
+    if (s) set.add(s.id)
   }
   return set
 }
@@ -65,9 +65,10 @@ export async function fill(opts: FillOptions, sink: Sink): Promise<void> {
   }
   if (!Number.isInteger(opts.topK) || opts.topK < 1) throw new GroverError(`--top-k must be a positive whole number, got ${opts.topK}.`)
   const tok = bundle.tokenizer
-  const maskId = tok.tokenToId('[MASK]')
-  if (maskId === undefined) throw new GroverError(`${bundle.dir}: the tokenizer has no [MASK] token.`)
-  const padId = tok.tokenToId('[PAD]')!
+  const mask = tok.special('mask')
+  if (mask === undefined) throw new GroverError(`${bundle.dir}: the tokenizer has no [MASK] (or <mask>) token.`)
+  const maskId = mask.id
+  const padId = tok.roleId('pad')
   const special = specials(bundle)
   const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
   try {
@@ -92,7 +93,8 @@ export async function fill(opts: FillOptions, sink: Sink): Promise<void> {
       for (const pos of opts.maskAt) {
         const p0 = pos - 1
         if (!(p0 >= region.start && p0 < region.end)) throw new GroverError(`--mask-at ${pos} is outside --region ${opts.regions[0]} (${region.start + 1}-${region.end}).`)
-        const k = e.offsets.findIndex(([a, b], i) => i > 0 && a <= p0 - region.start && p0 - region.start < b)
+        const first = tok.specialCounts.before
+        const k = e.offsets.findIndex(([a, b], i) => i >= first && a <= p0 - region.start && p0 - region.start < b)
         if (k < 0) throw new GroverError(`no token covers position ${pos}.`)
         ids[k] = maskId
         const [a, b] = e.offsets[k]!
@@ -103,7 +105,8 @@ export async function fill(opts: FillOptions, sink: Sink): Promise<void> {
     } else {
       if (!opts.input.includes('[MASK]')) throw new GroverError(`"${opts.input.slice(0, 40)}" has no [MASK] token. Write e.g. ACGTAC[MASK]GGTCA, or give a FASTA with --region and --mask-at.`)
       if (!/^(?:[A-Za-z]|\[MASK\])+$/.test(opts.input)) throw new GroverError(`"${opts.input.slice(0, 40)}" is not a DNA sequence with [MASK] tokens.`)
-      ids = tok.encodeIds(opts.input.toUpperCase())
+      // [MASK] is how users write a mask whatever the model calls it (<mask> in Nucleotide Transformer)
+      ids = tok.encodeIds(opts.input.toUpperCase().replaceAll('[MASK]', mask.token))
       if (ids.length > bundle.meta.max_tokens) throw new GroverError(`the sequence is ${ids.length} tokens, more than the model's ${bundle.meta.max_tokens}.`)
       masks = ids.flatMap((id, i) => (id === maskId ? [{index: i, label: ''}] : []))
       masks.forEach((m, n) => (m.label = String(n + 1)))

@@ -35,8 +35,8 @@ const WRITABLE = /^[ACGT]+$/
  */
 async function unmask(slots: Slot[], bundle: Bundle, session: ModelSession, logitsName: string, temperature: number): Promise<void> {
   const tok = bundle.tokenizer
-  const maskId = tok.tokenToId('[MASK]')!
-  const padId = tok.tokenToId('[PAD]')!
+  const maskId = tok.roleId('mask')
+  const padId = tok.roleId('pad')
   const cls = tok.specialCounts.before > 0 ? [tok.encodeIds('', true)[0]!] : []
   const sep = tok.specialCounts.after > 0 ? [tok.encodeIds('', true).at(-1)!] : []
   const allowed: number[] = []

@@ -66,7 +66,7 @@ export async function mutagenesis(o: MutagenesisOptions, sink: Sink): Promise<{e
   const progress = new Progress(len * 3, o.progress)
   try {
     const logits = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!
-    const padId = tok.tokenToId('[PAD]')!
+    const padId = tok.roleId('pad')
     for (let pieceStart = region.start; pieceStart < region.end; pieceStart += window) {
       const piece: Region = {chrom: region.chrom, start: pieceStart, end: Math.min(region.end, pieceStart + window)}
       // the model window centred on the piece, kept inside the chromosome

@@ -151,7 +151,7 @@ async function run(
   window: number, stride: number, threshold: number, sink: Sink | BigWigOutput, signal: SignalTrack | undefined,
 ): Promise<PredictSummary> {
   const tok = bundle.tokenizer
-  const padId = tok.tokenToId('[PAD]')!
+  const padId = tok.roleId('pad')
   const labels = bundle.meta.labels!
   const maxTokens = bundle.meta.max_tokens
   const logits = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!

@@ -80,9 +80,9 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
   const W = opts.window ?? bundle.meta.window
   if (!Number.isInteger(W) || W < 2) throw new GroverError(`--window must be a whole number of bp ≥ 2, got ${W}.`)
   const tok = bundle.tokenizer
-  const maskId = tok.tokenToId('[MASK]') ?? -1
-  if (task === 'masked-lm' && maskId < 0) throw new GroverError(`${bundle.dir}: a masked-LM tokenizer needs a [MASK] token.`)
-  const padId = tok.tokenToId('[PAD]')!
+  const maskId = tok.special('mask')?.id ?? -1
+  if (task === 'masked-lm' && maskId < 0) throw new GroverError(`${bundle.dir}: a masked-LM tokenizer needs a [MASK] (or <mask>) token.`)
+  const padId = tok.roleId('pad')
   const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
   const stats = {records: 0, alleles: 0, scored: 0, mismatches: 0, skipped: 0, seconds: 0}
   const t0 = Date.now()

@@ -187,7 +187,7 @@ async function embedExamples(ex: Example[], bundle: Bundle, o: TrainHeadOptions)
     async function* windows(): AsyncGenerator<Window & {index: number}> {
       for (const [index, e] of ex.entries()) yield {chrom: e.name, start: 0, end: e.seq.length, seq: e.seq, bpDone: index + 1, index}
     }
-    const padId = bundle.tokenizer.tokenToId('[PAD]')!
+    const padId = bundle.tokenizer.roleId('pad')
     const finish = async (b: WindowBatch<Window & {index: number}>, r: {data: Float32Array; dims: readonly number[]}) => {
       const [, tokens, h] = r.dims as [number, number, number]
       if (hidden === 0) {

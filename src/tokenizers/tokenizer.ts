@@ -2,6 +2,8 @@ import {readFile} from 'node:fs/promises'
 
 import {GroverError} from '../errors.js'
 import {BpeModel, type BpeModelJson} from './bpe.js'
+import {CharModel, type WordLevelModelJson} from './char.js'
+import {KmerModel, type WordPieceModelJson} from './kmer.js'
 import {buildNormalizer, type Normalizer} from './normalizers.js'
 import {buildPostProcessor, type PostProcessor} from './postprocessors.js'
 import {buildPreTokenizer, type Piece, type PreTokenizer} from './pretokenizers.js'
@@ -26,6 +28,27 @@ export interface Encoding {
 
 type Segment = Piece & {added?: number}
 
+/** The tokenizer model behind the pipeline: one per tokenizer kind (bpe.ts, kmer.ts, char.ts). */
+export interface TokenModel {
+  readonly vocab: Map<string, number>
+  readonly idToToken: string[]
+  /** Append the ids of one pre-tokenized word; with offs, its [start, end) offsets shifted by base. */
+  encodeWord(word: string, ids: number[], offs?: number[], base?: number): void
+}
+
+/** The tokenizer kinds grover reads from tokenizer.json, by its model type (grover.json's tokenizer.kind). */
+export const KIND_OF_MODEL: Record<string, string> = {BPE: 'bpe', WordPiece: 'kmer', WordLevel: 'char'}
+
+/** Special-token roles and the names the DNA model families give them (GROVER/DNABERT, NT/ESM). */
+const ROLE_NAMES = {
+  pad: ['[PAD]', '<pad>'],
+  mask: ['[MASK]', '<mask>'],
+  unk: ['[UNK]', '<unk>'],
+  cls: ['[CLS]', '<cls>'],
+  sep: ['[SEP]', '<eos>', '</s>'],
+} as const
+export type Role = keyof typeof ROLE_NAMES
+
 const WORD = /[\p{L}\p{N}\p{M}\p{Pc}]/u
 
 /**
@@ -35,7 +58,9 @@ const WORD = /[\p{L}\p{N}\p{M}\p{Pc}]/u
  * tokenizer.json `truncation` and `padding` are not applied: grover windows and pads itself.
  */
 export class Tokenizer {
-  readonly model: BpeModel
+  readonly model: TokenModel
+  /** bpe, kmer or char: which tokenizer kind the file's model is */
+  readonly kind: string
   private readonly normalizer: Normalizer | undefined
   private readonly preTokenizer: PreTokenizer | undefined
   private readonly post: PostProcessor
@@ -46,11 +71,13 @@ export class Tokenizer {
   constructor(json: Record<string, unknown>, readonly source = 'tokenizer.json') {
     const model = json.model as {type?: string} | undefined
     if (!model || typeof model !== 'object') throw new GroverError(`${source}: no "model" object; is this a Hugging Face tokenizer.json?`)
-    if (model.type !== 'BPE') {
-      throw new GroverError(`${source}: tokenizer model "${model.type ?? '(none)'}" is not supported yet (grover reads BPE, as GROVER and DNABERT-2 use).`)
+    const kind = KIND_OF_MODEL[model.type ?? '']
+    if (kind === undefined) {
+      throw new GroverError(`${source}: tokenizer model "${model.type ?? '(none)'}" is not supported (grover reads BPE as GROVER and DNABERT-2 use, WordPiece for k-mers as Nucleotide Transformer, WordLevel per character as HyenaDNA).`)
     }
+    this.kind = kind
     try {
-      this.model = new BpeModel(model as BpeModelJson)
+      this.model = kind === 'bpe' ? new BpeModel(model as BpeModelJson) : kind === 'kmer' ? new KmerModel(model as WordPieceModelJson) : new CharModel(model as WordLevelModelJson)
       this.normalizer = buildNormalizer(json.normalizer as never)
       this.preTokenizer = buildPreTokenizer(json.pre_tokenizer as never)
       this.post = buildPostProcessor(json.post_processor as never)
@@ -84,6 +111,22 @@ export class Tokenizer {
     let max = this.model.idToToken.length - 1
     for (const id of this.addedById.keys()) max = Math.max(max, id)
     return max + 1
+  }
+
+  /** The token playing a special role ([PAD] or <pad>, …), by the names the model families use. */
+  special(role: Role): {token: string; id: number} | undefined {
+    for (const name of ROLE_NAMES[role]) {
+      const id = this.tokenToId(name)
+      if (id !== undefined) return {token: name, id}
+    }
+    return undefined
+  }
+
+  /** Id of a special role that must exist (checked when the bundle loads, for pad). */
+  roleId(role: Role): number {
+    const s = this.special(role)
+    if (!s) throw new GroverError(`${this.source}: the tokenizer has no ${role} token (${ROLE_NAMES[role].join(' or ')}).`)
+    return s.id
   }
 
   tokenToId(token: string): number | undefined {
