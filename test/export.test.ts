@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {existsSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
@@ -98,5 +98,67 @@ describe('scripts/export_hf.py: Hugging Face BERT checkpoint → grover bundle',
     const h = await py([script('export_hf.py'), ck, join(d, 'full16'), '--fp16'])
     assert.equal(h.code, 0, h.stderr)
     assert.match(h.stderr, /tolerance 0\.01, fp16, output \(3, 40, 610\)/)
+  })
+})
+
+describe('scripts/export_onehot.py: DanQ checkpoint (Selene layout) → one-hot grover bundle', {skip}, () => {
+  const d = tmp('grover-export-onehot-')
+  const ck = join(d, 'best_model.pth.tar')
+  const out = join(d, 'danq')
+
+  it('exports a reduced DanQ with random weights, ONNX vs PyTorch ≤ 1e-4, and refuses a wrong length or target', async () => {
+    assert.equal((await py([script('make_onehot_checkpoint.py'), ck])).code, 0)
+    const r = await py([script('export_onehot.py'), ck, out, '--target', '2', '--target-name', 'ctcf'])
+    assert.equal(r.code, 0, r.stderr)
+    const m = /max \|Δ\| = ([0-9.e+-]+) \(tolerance 0\.0001\)/.exec(r.stderr)
+    assert.ok(m && Number(m[1]) <= 1e-4, r.stderr)
+    const meta = JSON.parse(readFileSync(join(out, 'grover.json'), 'utf8'))
+    assert.deepEqual([meta.tokenizer, meta.window, meta.labels, meta.architecture.positions], [{kind: 'onehot'}, 1000, ['not_ctcf', 'ctcf'], 75])
+    assert.ok(!existsSync(join(out, 'tokenizer.json')))
+    const len = await py([script('export_onehot.py'), ck, join(d, 'x'), '--sequence-length', '600'])
+    assert.equal(len.code, 2)
+    assert.match(len.stderr, /expect 75 positions after pooling, a 600-bp input gives 44/)
+    const tgt = await py([script('export_onehot.py'), ck, join(d, 'x'), '--target', '3'])
+    assert.equal(tgt.code, 2)
+    assert.match(tgt.stderr, /--target 3 is out of range: the model has 3 targets/)
+  })
+
+  it('grover predict feeds it one-hot windows: per-strand probabilities equal PyTorch on the same bases', async () => {
+    const p = await grover(['predict', GENOME, '--model', out, '--region', 'chr22_20M:2001-4700', '--format', 'tsv', '-q'])
+    assert.equal(p.code, 0, p.stderr)
+    const rows = p.stdout.trim().split('\n').slice(1).map((l) => l.split('\t'))
+    // 2,700 bp: windows at 0, 200, …, 1600 and the tail window ending at the region end
+    assert.deepEqual(rows.map((r) => Number(r[1])), [2000, 2200, 2400, 2600, 2800, 3000, 3200, 3400, 3600, 3700])
+    const ref = await py(['-c', `
+import json, sys, torch
+from dna import read_fasta, revcomp
+from onehot_models import DanQ, danq_sizes, one_hot
+sd = torch.load(${JSON.stringify(ck)})["state_dict"]
+m = DanQ(danq_sizes(sd, 1000)); m.load_state_dict(sd); m.eval()
+seq = next(read_fasta(${JSON.stringify(GENOME)}))[1]
+starts = ${JSON.stringify(rows.map((r) => Number(r[1])))}
+out = []
+with torch.no_grad():
+    for s in starts:
+        w = seq[s:s + 1000]
+        out.append([float(m(torch.stack([one_hot(x)]).permute(0, 2, 1))[0, 2]) for x in (w, revcomp(w))])
+print(json.dumps(out))`])
+    assert.equal(ref.code, 0, ref.stderr)
+    const want = JSON.parse(ref.stdout) as number[][]
+    rows.forEach((r, i) => {
+      assert.ok(Math.abs(Number(r[5]) - want[i]![0]!) <= 1e-4, `+ strand at ${r[1]}: ${r[5]} vs ${want[i]![0]}`)
+      assert.ok(Math.abs(Number(r[6]) - want[i]![1]!) <= 1e-4, `- strand at ${r[1]}: ${r[6]} vs ${want[i]![1]}`)
+    })
+  })
+
+  it('a short sequence is zero-padded to the model length; tokenize shows one code per base', async () => {
+    const fa = join(d, 'short.fa')
+    writeFileSync(fa, '>s\nACGTNACGTACGGT\n')
+    const p = await grover(['predict', fa, '--model', out, '--format', 'tsv', '-q'])
+    assert.equal(p.code, 0, p.stderr)
+    assert.deepEqual(p.stdout.trim().split('\n')[1]!.split('\t').slice(0, 3), ['s', '0', '14'])
+    const t = await grover(['tokenize', 'ACGTNACR', '--model', out])
+    assert.equal(t.code, 0, t.stderr)
+    assert.equal(t.stdout.trim(), 'A C G T N A C N')
   })
 })

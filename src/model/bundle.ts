@@ -5,8 +5,11 @@ import {fileURLToPath} from 'node:url'
 import {GroverError} from '../errors.js'
 import {Tokenizer} from '../tokenizers/tokenizer.js'
 
-/** bpe: GROVER, DNABERT-2; kmer: Nucleotide Transformer's 6-mers; char: HyenaDNA's one token per base. */
-const TOKENIZER_KINDS = ['bpe', 'kmer', 'char']
+/**
+ * bpe: GROVER, DNABERT-2; kmer: Nucleotide Transformer's 6-mers; char: HyenaDNA's one token per base;
+ * onehot: Enformer/Basenji/DanQ-style models fed [batch, length, 4] floats (no tokenizer.json).
+ */
+const TOKENIZER_KINDS = ['bpe', 'kmer', 'char', 'onehot']
 
 export type Task = 'classification' | 'masked-lm' | 'embedding'
 const TASKS: Task[] = ['classification', 'masked-lm', 'embedding']
@@ -26,7 +29,7 @@ export interface BundleMeta {
   window: number
   stride: number
   max_tokens: number
-  tokenizer: {kind: string; file: string}
+  tokenizer: {kind: string; file?: string}
   /** attentions_file: the same weights as a graph whose output is every layer's attention (grover attention) */
   onnx: {file: string; opset?: number; precision?: string; attentions_file?: string; head?: HeadMeta}
   architecture?: {vocab_size?: number; max_position_embeddings?: number; [k: string]: unknown}
@@ -95,7 +98,7 @@ function validate(meta: Record<string, unknown>, where: string): BundleMeta {
   posInt('stride')
   posInt('max_tokens')
   const tok = meta.tokenizer as BundleMeta['tokenizer'] | undefined
-  need(typeof tok === 'object' && tok !== null && typeof tok.file === 'string', where, '"tokenizer" must be {"kind": "bpe", "file": "tokenizer.json"}.')
+  need(typeof tok === 'object' && tok !== null && (typeof tok.file === 'string' || tok.kind === 'onehot'), where, '"tokenizer" must be {"kind": "bpe", "file": "tokenizer.json"} (or {"kind": "onehot"}).')
   need(TOKENIZER_KINDS.includes(tok.kind), where, `tokenizer kind "${tok.kind}" is not supported (supported: ${TOKENIZER_KINDS.join(', ')}).`)
   const onnx = meta.onnx as BundleMeta['onnx'] | undefined
   need(typeof onnx === 'object' && onnx !== null && typeof onnx.file === 'string', where, '"onnx" must be {"file": "model.onnx", ...}.')
@@ -150,7 +153,7 @@ export async function loadBundle(spec: string): Promise<Bundle> {
       throw new GroverError(`${metaPath} names head file ${head.file}, but ${join(dir, head.file)} does not exist.`)
     }
   }
-  const tokenizer = await Tokenizer.fromFile(join(dir, meta.tokenizer.file))
+  const tokenizer = meta.tokenizer.kind === 'onehot' ? Tokenizer.oneHot() : await Tokenizer.fromFile(join(dir, meta.tokenizer.file!))
   if (tokenizer.kind !== meta.tokenizer.kind) {
     throw new GroverError(`${metaPath} says tokenizer kind "${meta.tokenizer.kind}" but ${meta.tokenizer.file} holds a ${tokenizer.kind} tokenizer: fix "tokenizer.kind" or re-export the bundle.`)
   }

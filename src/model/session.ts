@@ -7,6 +7,7 @@ import {GroverError} from '../errors.js'
 import type {Bundle} from './bundle.js'
 import {CUDA_HELP, cudaMissing, type Device, WEBGPU_HELP, webgpuMissing} from './device.js'
 import {poolRow} from './pool.js'
+import {expandOneHot} from '../tokenizers/onehot.js'
 
 export type {Device} from './device.js'
 
@@ -48,7 +49,7 @@ export function padBatch(rows: number[][], padId: number): TokenBatch {
   return {rows: rows.length, tokens, ids, mask}
 }
 
-const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids'])
+const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids', 'onehot'])
 
 /**
  * The one place that talks to ONNX Runtime. onnxruntime-node is imported lazily so `--help` and
@@ -57,6 +58,9 @@ const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids'])
 export class ModelSession {
   /** A trained head (train-head bundles): its session and how to feed it. */
   private head: {session: InferenceSession; meta: NonNullable<Bundle['meta']['onnx']['head']>; before: number; after: number} | undefined
+
+  /** One-hot models: every row is fed as `onehot` [rows, length, 4] with this length (the bundle's window). */
+  private oneHotLength: number | undefined
 
   private constructor(
     private readonly ort: typeof import('onnxruntime-node'),
@@ -124,14 +128,22 @@ export class ModelSession {
     for (const n of names) {
       if (!KNOWN_INPUTS.has(n)) {
         await session.release()
-        throw new GroverError(`${modelPath} expects an input "${n}" that grover does not provide (it feeds input_ids, attention_mask and token_type_ids). Re-export the model with those inputs.`)
+        throw new GroverError(`${modelPath} expects an input "${n}" that grover does not provide (it feeds input_ids, attention_mask and token_type_ids, or onehot). Re-export the model with those inputs.`)
       }
     }
-    if (!names.includes('input_ids')) {
+    const oneHot = bundle.meta.tokenizer.kind === 'onehot'
+    if (oneHot !== names.includes('onehot')) {
+      await session.release()
+      throw new GroverError(oneHot
+        ? `${modelPath} has no "onehot" input (inputs: ${names.join(', ')}), but grover.json says tokenizer kind onehot. Export it with scripts/export_onehot.py.`
+        : `${modelPath} takes a one-hot "onehot" input but grover.json says tokenizer kind ${bundle.meta.tokenizer.kind}: set "tokenizer": {"kind": "onehot"}.`)
+    }
+    if (!oneHot && !names.includes('input_ids')) {
       await session.release()
       throw new GroverError(`${modelPath} has no "input_ids" input (inputs: ${names.join(', ')}). Is this a token model exported by scripts/export_hf.py?`)
     }
     const ms = new ModelSession(ort, session, provider)
+    if (oneHot) ms.oneHotLength = bundle.meta.window
     const head = bundle.meta.onnx.head
     if (head && opts.file === undefined) {
       if (!session.outputNames.includes('last_hidden_state')) {
@@ -180,7 +192,18 @@ export class ModelSession {
   private async runEncoder(batch: TokenBatch, outputName: string): Promise<{data: Float32Array; dims: readonly number[]}> {
     const shape = [batch.rows, batch.tokens]
     const feeds: Record<string, Tensor> = {}
+    if (this.oneHotLength !== undefined) {
+      // codes padded to the model's input length (zeros: padding is no base at all)
+      const L = Math.max(this.oneHotLength, batch.tokens)
+      let codes: BigInt64Array = batch.ids
+      if (L !== batch.tokens) {
+        codes = new BigInt64Array(batch.rows * L).fill(5n)
+        for (let r = 0; r < batch.rows; r++) codes.set(batch.ids.subarray(r * batch.tokens, (r + 1) * batch.tokens), r * L)
+      }
+      feeds.onehot = new this.ort.Tensor('float32', expandOneHot(codes, batch.rows, L), [batch.rows, L, 4])
+    }
     for (const n of this.session.inputNames) {
+      if (n === 'onehot') continue
       if (n === 'input_ids') feeds[n] = new this.ort.Tensor('int64', batch.ids, shape)
       else if (n === 'attention_mask') feeds[n] = new this.ort.Tensor('int64', batch.mask, shape)
       else feeds[n] = new this.ort.Tensor('int64', new BigInt64Array(batch.ids.length), shape)

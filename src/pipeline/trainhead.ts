@@ -161,7 +161,7 @@ async function sha256File(path: string): Promise<string> {
 /** Pooled embeddings of every example (NaN row: not embeddable), from the cache when it has them. */
 async function embedExamples(ex: Example[], bundle: Bundle, o: TrainHeadOptions): Promise<{X: Float32Array; hidden: number; ok: Uint8Array; cached: boolean; skipped: string}> {
   const key = createHash('sha256')
-    .update(await sha256File(bundle.modelPath)).update(await sha256File(join(bundle.dir, bundle.meta.tokenizer.file)))
+    .update(await sha256File(bundle.modelPath)).update(bundle.meta.tokenizer.file ? await sha256File(join(bundle.dir, bundle.meta.tokenizer.file)) : bundle.meta.tokenizer.kind)
     .update(o.pool).update(String(bundle.meta.max_tokens))
   for (const e of ex) key.update(e.seq).update('\n')
   const id = key.digest('hex').slice(0, 32)
@@ -289,7 +289,7 @@ export async function trainHeadCommand(o: TrainHeadOptions): Promise<TrainHeadRe
   await mkdir(tmp, {recursive: true})
   try {
     await copyFile(base.modelPath, join(tmp, 'model.onnx'))
-    await copyFile(join(base.dir, base.meta.tokenizer.file), join(tmp, 'tokenizer.json'))
+    if (base.meta.tokenizer.file) await copyFile(join(base.dir, base.meta.tokenizer.file), join(tmp, 'tokenizer.json'))
     await writeFile(join(tmp, 'head.onnx'), denseModel(head.layers, 'pooled', 'logits', `grover train-head ${o.kind} head on ${base.meta.name}`))
     const sources = async (p: string | undefined) => (p ? {file: basename(p), sha256: await sha256File(p)} : undefined)
     const meta = {
@@ -297,7 +297,7 @@ export async function trainHeadCommand(o: TrainHeadOptions): Promise<TrainHeadRe
       description: `${o.kind === 'logistic' ? 'Logistic-regression' : `MLP (${o.hidden} hidden units)`} head trained by grover train-head on frozen ${base.meta.name} embeddings (${o.pool}-pooled last_hidden_state).`,
       trained: true, labels: ['negative', 'positive'], positive_label: 'positive', threshold,
       window, stride: Math.max(1, Math.round(window / 5)), max_tokens: base.meta.max_tokens,
-      tokenizer: {kind: base.meta.tokenizer.kind, file: 'tokenizer.json'},
+      tokenizer: base.meta.tokenizer.file ? {kind: base.meta.tokenizer.kind, file: 'tokenizer.json'} : {kind: base.meta.tokenizer.kind},
       onnx: {file: 'model.onnx', opset: base.meta.onnx.opset, precision: base.meta.onnx.precision ?? 'fp32',
         head: {file: 'head.onnx', pooling: o.pool, input: 'pooled', output: 'logits', kind: o.kind}},
       architecture: base.meta.architecture,

@@ -4,6 +4,7 @@ import {GroverError} from '../errors.js'
 import {BpeModel, type BpeModelJson} from './bpe.js'
 import {CharModel, type WordLevelModelJson} from './char.js'
 import {KmerModel, type WordPieceModelJson} from './kmer.js'
+import {OneHotModel} from './onehot.js'
 import {buildNormalizer, type Normalizer} from './normalizers.js'
 import {buildPostProcessor, type PostProcessor} from './postprocessors.js'
 import {buildPreTokenizer, type Piece, type PreTokenizer} from './pretokenizers.js'
@@ -37,7 +38,7 @@ export interface TokenModel {
 }
 
 /** The tokenizer kinds grover reads from tokenizer.json, by its model type (grover.json's tokenizer.kind). */
-export const KIND_OF_MODEL: Record<string, string> = {BPE: 'bpe', WordPiece: 'kmer', WordLevel: 'char'}
+export const KIND_OF_MODEL: Record<string, string> = {BPE: 'bpe', WordPiece: 'kmer', WordLevel: 'char', OneHot: 'onehot'}
 
 /** Special-token roles and the names the DNA model families give them (GROVER/DNABERT, NT/ESM). */
 const ROLE_NAMES = {
@@ -77,7 +78,10 @@ export class Tokenizer {
     }
     this.kind = kind
     try {
-      this.model = kind === 'bpe' ? new BpeModel(model as BpeModelJson) : kind === 'kmer' ? new KmerModel(model as WordPieceModelJson) : new CharModel(model as WordLevelModelJson)
+      this.model = kind === 'bpe' ? new BpeModel(model as BpeModelJson)
+        : kind === 'kmer' ? new KmerModel(model as WordPieceModelJson)
+          : kind === 'char' ? new CharModel(model as WordLevelModelJson)
+            : new OneHotModel()
       this.normalizer = buildNormalizer(json.normalizer as never)
       this.preTokenizer = buildPreTokenizer(json.pre_tokenizer as never)
       this.post = buildPostProcessor(json.post_processor as never)
@@ -104,6 +108,11 @@ export class Tokenizer {
       throw new GroverError(`${path} is not valid JSON (${(error as Error).message}).`)
     }
     return new Tokenizer(json, path)
+  }
+
+  /** The one-hot "tokenizer" of a bundle with tokenizer kind onehot (it has no tokenizer.json): one code per base. */
+  static oneHot(): Tokenizer {
+    return new Tokenizer({model: {type: 'OneHot'}}, 'one-hot encoding')
   }
 
   /** Number of ids (largest id + 1), counting added tokens. */

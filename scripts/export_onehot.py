@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""Turn a one-hot DNA model checkpoint into a grover bundle (model.onnx + grover.json; no tokenizer.json:
+the tokenizer kind is "onehot").
+
+Usage:
+  /usr/bin/python3 scripts/export_onehot.py CHECKPOINT OUT_DIR [--arch danq] [--sequence-length 1000]
+        [--target 0] [--target-name NAME] [--name NAME] [--stride BP] [--threshold P]
+
+CHECKPOINT: a DanQ checkpoint in the Selene SDK's layout (best_model.pth.tar: {"state_dict": ...},
+parameter names nnet.0 / bdlstm.0 / classifier.1 / classifier.3; see scripts/onehot_models.py), from
+Selene's DanQ training or converted to it. Sizes come from the weights; --sequence-length must be the
+input length it was trained on (DanQ: 1000). DanQ predicts many targets with a sigmoid each (919 in
+the DeepSEA set); the bundle is a binary classifier for one of them (--target): its graph outputs
+logits [0, z] so that grover's softmax gives exactly the sigmoid σ(z).
+
+The graph takes `onnx` input "onehot" [batch, length, 4] (A, C, G, T; N = 0.25 each; padding 0), the
+layout grover feeds every one-hot model. It is run with onnxruntime-node and compared with PyTorch on
+real-like sequences with N and a zero-padded tail: max |Δ| must be ≤ 1e-4.
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+from onehot_models import DanQ, danq_sizes, one_hot
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..")
+
+
+def fail(msg):
+    print(f"export_onehot.py: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+class BinaryExport(torch.nn.Module):
+    """onehot [batch, length, 4] → logits [batch, 2] = [0, z_target]: softmax(logits)[1] = σ(z)."""
+    def __init__(self, model, target):
+        super().__init__()
+        self.model = model
+        self.target = target
+
+    def forward(self, onehot):
+        z = self.model.logits(onehot.permute(0, 2, 1))[:, self.target]
+        return torch.stack([torch.zeros_like(z), z], dim=1)
+
+
+def run_onnx(path, x):
+    with tempfile.TemporaryDirectory() as d:
+        inp, out = os.path.join(d, "in.json"), os.path.join(d, "out")
+        with open(inp, "w") as fh:
+            json.dump({"onehot": {"float32": x.reshape(-1).tolist(), "dims": list(x.shape)}}, fh)
+        res = subprocess.run(["node", os.path.join(HERE, "onnx_run.mjs"), path, inp, out], cwd=ROOT, capture_output=True, text=True)
+        if res.returncode != 0:
+            fail(f"onnxruntime-node could not run {path}: {res.stderr.strip()[-500:]}")
+        info = json.loads(res.stdout.strip().splitlines()[-1])
+        return np.fromfile(f"{out}.0", dtype=np.float32).reshape(info[0]["dims"])
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkpoint")
+    ap.add_argument("out")
+    ap.add_argument("--arch", default="danq", choices=["danq"])
+    ap.add_argument("--sequence-length", type=int, default=1000)
+    ap.add_argument("--target", type=int, default=0, help="index of the target (output) the bundle classifies")
+    ap.add_argument("--target-name", help="label of that target (default target<INDEX>)")
+    ap.add_argument("--name")
+    ap.add_argument("--stride", type=int, help="scan stride in bp (default a fifth of the sequence length)")
+    ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--license", default="see the checkpoint's model card")
+    a = ap.parse_args()
+    if not os.path.exists(a.checkpoint):
+        fail(f"{a.checkpoint} does not exist")
+    ck = torch.load(a.checkpoint, map_location="cpu")
+    sd = ck.get("state_dict", ck) if isinstance(ck, dict) else None
+    if not isinstance(sd, dict):
+        fail(f"{a.checkpoint} is not a state_dict or a {{'state_dict': ...}} checkpoint")
+    sd = {k[len("module."):] if k.startswith("module.") else k: v.float() for k, v in sd.items()}
+    need = ["nnet.0.weight", "bdlstm.0.weight_hh_l0", "classifier.1.weight", "classifier.3.weight"]
+    missing = [k for k in need if k not in sd]
+    if missing:
+        fail(f"{a.checkpoint} is not a DanQ checkpoint in Selene's layout: it lacks {missing}")
+    try:
+        sizes = danq_sizes(sd, a.sequence_length)
+    except ValueError as e:
+        fail(str(e))
+    if not 0 <= a.target < sizes["targets"]:
+        fail(f"--target {a.target} is out of range: the model has {sizes['targets']} targets (0-{sizes['targets'] - 1})")
+    model = DanQ(sizes)
+    model.load_state_dict(sd)
+    model.eval()
+    wrapped = BinaryExport(model, a.target).eval()
+    os.makedirs(a.out, exist_ok=True)
+    path = os.path.join(a.out, "model.onnx")
+    L = a.sequence_length
+    with torch.no_grad():
+        torch.onnx.export(wrapped, (torch.zeros(2, L, 4),), path, input_names=["onehot"], output_names=["logits"],
+                          dynamic_axes={"onehot": {0: "batch"}, "logits": {0: "batch"}}, opset_version=14, do_constant_folding=True)
+    # check: three sequences, one with an N run, one with a zero-padded tail (a short last window)
+    r = random.Random(0)
+    seqs = ["".join(r.choice("ACGT") for _ in range(L)) for _ in range(3)]
+    seqs[1] = seqs[1][:100] + "N" * 50 + seqs[1][150:]
+    x = torch.stack([one_hot(s) for s in seqs])
+    x[2, L - 137:] = 0
+    with torch.no_grad():
+        ref = wrapped(x).numpy()
+        p_ref = model(x.permute(0, 2, 1))[:, a.target].numpy()
+    got = run_onnx(path, x.numpy())
+    delta = float(np.abs(got - ref).max())
+    p_got = 1 / (1 + np.exp(-(got[:, 1] - got[:, 0])))
+    print(f"check: ONNX Runtime vs PyTorch on {tuple(x.shape)} one-hot inputs: max |Δ| = {delta:.3g} (tolerance 0.0001) [logits]; "
+          f"softmax vs PyTorch sigmoid max |Δ| = {float(np.abs(p_got - p_ref).max()):.3g}", file=sys.stderr)
+    if not delta <= 1e-4:
+        fail(f"ONNX output differs from PyTorch by {delta:.3g} > 0.0001")
+    target = a.target_name or f"target{a.target}"
+    meta = {
+        "format": 1, "name": a.name or os.path.basename(os.path.normpath(a.out)), "task": "classification",
+        "description": f"DanQ (Quang & Xie 2016) one-hot CNN+BiLSTM, target {a.target} ({target}) of {sizes['targets']}",
+        "trained": True, "labels": [f"not_{target}", target], "positive_label": target, "threshold": a.threshold,
+        "window": L, "stride": a.stride or max(1, L // 5), "max_tokens": L,
+        "tokenizer": {"kind": "onehot"},
+        "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32", "inputs": {"onehot": "[batch, length, 4] A,C,G,T; N 0.25"},
+                 "outputs": {"logits": "[batch, 2] = [0, pre-sigmoid score]"}},
+        "architecture": {"type": "danq", **sizes},
+        "provenance": {"script": "scripts/export_onehot.py", "checkpoint": os.path.basename(a.checkpoint),
+                       "weights_sha256": sha256(a.checkpoint), "target_index": a.target,
+                       "exported": datetime.date.today().isoformat(), "onnx_vs_pytorch_max_abs_delta": delta},
+        "license": a.license,
+    }
+    with open(os.path.join(a.out, "grover.json"), "w") as fh:
+        json.dump(meta, fh, indent=2)
+        fh.write("\n")
+    print(f"wrote {a.out}: DanQ {sizes}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

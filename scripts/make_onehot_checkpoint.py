@@ -1,0 +1,37 @@
+#!/usr/bin/python3
+"""Write a DanQ checkpoint with RANDOM weights in the Selene SDK's layout (best_model.pth.tar:
+{"state_dict": ..., "epoch": 0}) to test scripts/export_onehot.py without downloading anything.
+
+Usage: /usr/bin/python3 scripts/make_onehot_checkpoint.py OUT.pth.tar [--full] [--sequence-length 1000] [--targets 3]
+The default is a reduced configuration (16 filters, LSTM 8, dense 12) that keeps tests fast; --full is
+DanQ's published one (320 filters of 26 bp, pool 13, BiLSTM 320, dense 925, 919 targets).
+"""
+import argparse
+import math
+
+import torch
+
+from onehot_models import DanQ, danq_init
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out")
+    ap.add_argument("--full", action="store_true")
+    ap.add_argument("--sequence-length", type=int, default=1000)
+    ap.add_argument("--targets", type=int)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    c = dict(channels=320, kernel=26, pool=13, hidden=320, dense=925, targets=919) if a.full else \
+        dict(channels=16, kernel=26, pool=13, hidden=8, dense=12, targets=3)
+    if a.targets:
+        c["targets"] = a.targets
+    c["positions"] = math.floor((a.sequence_length - c["kernel"] + 1) / c["pool"])
+    c["sequence_length"] = a.sequence_length
+    model = DanQ(c)
+    danq_init(model, a.seed)
+    torch.save({"state_dict": model.state_dict(), "epoch": 0}, a.out)
+
+
+if __name__ == "__main__":
+    main()

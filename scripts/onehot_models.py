@@ -1,0 +1,66 @@
+"""One-hot DNA models in the parameter layouts their authors publish, as plain PyTorch modules.
+
+DanQ (Quang & Xie 2016) as the Selene SDK publishes it (models/danQ.py; checkpoints are
+torch.save({"state_dict": ...}) files, best_model.pth.tar): parameter names nnet.0 (Conv1d 4→320,
+kernel 26), bdlstm.0 (bidirectional LSTM 320→320, sequence-first), classifier.1 (Linear n·640→925) and
+classifier.3 (Linear 925→targets), a sigmoid on top; input [batch, 4, length] one-hot in A, C, G, T
+order, N = 0.25 each. Pool size and stride 13 as in DanQ. Sizes are read from the weights, so reduced
+configurations load the same way.
+"""
+import math
+
+import torch
+from torch import nn
+
+
+def danq_sizes(sd, sequence_length, pool=13):
+    conv = sd["nnet.0.weight"]  # [channels, 4, kernel]
+    hidden = sd["bdlstm.0.weight_hh_l0"].shape[1]
+    dense_in = sd["classifier.1.weight"].shape[1]
+    n = math.floor((sequence_length - conv.shape[2] + 1) / pool)
+    if n * 2 * hidden != dense_in:
+        raise ValueError(f"the weights expect {dense_in // (2 * hidden)} positions after pooling, a {sequence_length}-bp input "
+                         f"gives {n}: give the sequence length the model was trained on (--sequence-length)")
+    return {"channels": conv.shape[0], "kernel": conv.shape[2], "pool": pool, "hidden": hidden,
+            "dense": sd["classifier.1.weight"].shape[0], "targets": sd["classifier.3.weight"].shape[0],
+            "positions": n, "sequence_length": sequence_length}
+
+
+class DanQ(nn.Module):
+    def __init__(self, s):
+        super().__init__()
+        self.s = s
+        self.nnet = nn.Sequential(nn.Conv1d(4, s["channels"], kernel_size=s["kernel"]), nn.ReLU(),
+                                  nn.MaxPool1d(kernel_size=s["pool"], stride=s["pool"]), nn.Dropout(0.2))
+        self.bdlstm = nn.Sequential(nn.LSTM(s["channels"], s["hidden"], num_layers=1, batch_first=False, bidirectional=True))
+        self.classifier = nn.Sequential(nn.Dropout(0.5), nn.Linear(s["positions"] * 2 * s["hidden"], s["dense"]), nn.ReLU(),
+                                        nn.Linear(s["dense"], s["targets"]), nn.Sigmoid())
+
+    def logits(self, x):
+        """x: [batch, 4, length] → pre-sigmoid scores [batch, targets]."""
+        h = self.nnet(x).permute(2, 0, 1)  # [positions, batch, channels]
+        h, _ = self.bdlstm(h)
+        h = h.permute(1, 0, 2).reshape(x.shape[0], -1)  # [batch, positions · 2 · hidden]
+        c = self.classifier
+        return c[3](c[2](c[1](c[0](h))))
+
+    def forward(self, x):
+        return torch.sigmoid(self.logits(x))
+
+
+def danq_init(model, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * (0.5 / math.sqrt(max(1, p.shape[-1]))))
+
+
+def one_hot(seq):
+    """[length, 4] in A, C, G, T order; any other letter 0.25 each (Selene's and grover's convention)."""
+    idx = {"A": 0, "C": 1, "G": 2, "T": 3}
+    x = torch.full((len(seq), 4), 0.25)
+    for i, b in enumerate(seq.upper()):
+        if b in idx:
+            x[i] = 0
+            x[i, idx[b]] = 1
+    return x
