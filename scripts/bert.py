@@ -14,7 +14,7 @@ class BertConfig:
     def __init__(self, vocab_size, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
                  intermediate_size=3072, max_position_embeddings=512, type_vocab_size=2,
                  layer_norm_eps=1e-12, hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
-                 pad_token_id=0, hidden_act="gelu", num_labels=2, classifier_pooling="cls", **_ignored):
+                 pad_token_id=0, hidden_act="gelu", num_labels=2, classifier_pooling="cls", alibi=False, **_ignored):
         self.vocab_size = vocab_size
         self.hidden_size = hidden_size
         self.num_hidden_layers = num_hidden_layers
@@ -33,6 +33,9 @@ class BertConfig:
         if classifier_pooling not in ("cls", "mean", "max"):
             raise ValueError(f"classifier_pooling {classifier_pooling!r} must be 'cls' (HF: pooler on [CLS]), 'mean' or 'max'")
         self.classifier_pooling = classifier_pooling
+        # DNABERT-2 (MosaicBERT layers): ALiBi attention bias instead of position embeddings, fused Wqkv
+        # projection, gated-linear-unit feed-forward (mlp.gated_layers / mlp.wo / mlp.layernorm)
+        self.alibi = bool(alibi)
 
     def to_dict(self):
         d = dict(self.__dict__)
@@ -44,7 +47,9 @@ class BertEmbeddings(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.word_embeddings = nn.Embedding(c.vocab_size, c.hidden_size, padding_idx=c.pad_token_id)
-        self.position_embeddings = nn.Embedding(c.max_position_embeddings, c.hidden_size)
+        self.alibi = c.alibi
+        if not c.alibi:
+            self.position_embeddings = nn.Embedding(c.max_position_embeddings, c.hidden_size)
         self.token_type_embeddings = nn.Embedding(c.type_vocab_size, c.hidden_size)
         self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
         self.dropout = nn.Dropout(c.hidden_dropout_prob)
@@ -56,8 +61,9 @@ class BertEmbeddings(nn.Module):
         pos = self.position_ids[:, :seq_len]
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
-        x = self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids) + \
-            self.position_embeddings(pos)
+        x = self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids)
+        if not self.alibi:
+            x = x + self.position_embeddings(pos)
         return self.dropout(self.LayerNorm(x))
 
 
@@ -66,9 +72,13 @@ class BertSelfAttention(nn.Module):
         super().__init__()
         self.h = c.num_attention_heads
         self.d = c.hidden_size // c.num_attention_heads
-        self.query = nn.Linear(c.hidden_size, c.hidden_size)
-        self.key = nn.Linear(c.hidden_size, c.hidden_size)
-        self.value = nn.Linear(c.hidden_size, c.hidden_size)
+        self.fused = c.alibi
+        if self.fused:
+            self.Wqkv = nn.Linear(c.hidden_size, 3 * c.hidden_size)  # MosaicBERT: [q | k | v], each (heads × d)
+        else:
+            self.query = nn.Linear(c.hidden_size, c.hidden_size)
+            self.key = nn.Linear(c.hidden_size, c.hidden_size)
+            self.value = nn.Linear(c.hidden_size, c.hidden_size)
         self.dropout = nn.Dropout(c.attention_probs_dropout_prob)
 
     def split(self, x):
@@ -76,7 +86,10 @@ class BertSelfAttention(nn.Module):
         return x.view(b, t, self.h, self.d).permute(0, 2, 1, 3)
 
     def forward(self, x, mask_bias):
-        q, k, v = self.split(self.query(x)), self.split(self.key(x)), self.split(self.value(x))
+        if self.fused:
+            q, k, v = (self.split(part) for part in self.Wqkv(x).chunk(3, dim=-1))
+        else:
+            q, k, v = self.split(self.query(x)), self.split(self.key(x)), self.split(self.value(x))
         scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.d) + mask_bias
         probs = self.dropout(torch.softmax(scores, dim=-1))
         ctx = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()
@@ -125,16 +138,58 @@ class BertOutput(nn.Module):
         return self.LayerNorm(self.dropout(self.dense(h)) + x)
 
 
+class BertGatedLinearUnitMLP(nn.Module):
+    """DNABERT-2's feed-forward: gelu(x W_g) ⊙ (x W_n), then wo, dropout, residual and post-LayerNorm."""
+    def __init__(self, c):
+        super().__init__()
+        self.inter = c.intermediate_size
+        self.gated_layers = nn.Linear(c.hidden_size, 2 * c.intermediate_size, bias=False)
+        self.wo = nn.Linear(c.intermediate_size, c.hidden_size)
+        self.dropout = nn.Dropout(c.hidden_dropout_prob)
+        self.layernorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
+
+    def forward(self, x):
+        g = self.gated_layers(x)
+        h = nn.functional.gelu(g[..., :self.inter]) * g[..., self.inter:]
+        return self.layernorm(self.wo(self.dropout(h)) + x)
+
+
 class BertLayer(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.attention = BertAttention(c)
-        self.intermediate = BertIntermediate(c)
-        self.output = BertOutput(c)
+        self.glu = c.alibi
+        if self.glu:
+            self.mlp = BertGatedLinearUnitMLP(c)
+        else:
+            self.intermediate = BertIntermediate(c)
+            self.output = BertOutput(c)
 
     def forward(self, x, mask_bias):
         a, probs = self.attention(x, mask_bias)
+        if self.glu:
+            return self.mlp(a), probs
         return self.output(self.intermediate(a), a), probs
+
+
+def alibi_slopes(n_heads):
+    """ALiBi's per-head slopes (Press et al.): a geometric series from 2^(-8/n); for a head count that is
+    not a power of two, the power of two below it plus every other slope of the one above."""
+    def pow2(n):
+        start = 2 ** (-2 ** -(math.log2(n) - 3))
+        return [start * start ** i for i in range(n)]
+    if math.log2(n_heads).is_integer():
+        return pow2(n_heads)
+    p = 2 ** math.floor(math.log2(n_heads))
+    return pow2(p) + alibi_slopes(2 * p)[0::2][:n_heads - p]
+
+
+def alibi_bias(n_heads, length, device=None):
+    """[1, heads, T, T]: -slope · |i - j| (symmetric: DNABERT-2 is bidirectional)."""
+    pos = torch.arange(length, device=device)
+    rel = (pos[None, :] - pos[:, None]).abs().to(torch.float32)
+    slopes = torch.tensor(alibi_slopes(n_heads), dtype=torch.float32, device=device)
+    return (-slopes[:, None, None] * rel[None]).unsqueeze(0)
 
 
 class BertEncoder(nn.Module):
@@ -171,8 +226,13 @@ class BertModel(nn.Module):
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
         x = self.embeddings(input_ids, token_type_ids)
-        # HF: (1 - mask) * finfo.min added to the scores of padded keys.
-        bias = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
+        if self.config.alibi:
+            # MosaicBERT: (1 - mask) * -10000 on padded keys, plus the ALiBi distance bias
+            bias = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * -10000.0 + \
+                alibi_bias(self.config.num_attention_heads, input_ids.shape[1], x.device)
+        else:
+            # HF: (1 - mask) * finfo.min added to the scores of padded keys.
+            bias = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
         h, attentions = self.encoder(x, bias)
         pooled = self.pooler(h) if self.pooler is not None else None
         return h, pooled, attentions

@@ -7,6 +7,10 @@ Usage:
         [--fp16] [--name NAME] [--window BP] [--stride BP] [--threshold P] [--positive-label LABEL]
 
 CHECKPOINT_DIR holds config.json, model.safetensors or pytorch_model.bin, and tokenizer.json.
+DNABERT-2 checkpoints (zhihan1996/DNABERT-2-117M and its fine-tunes: config.json with alibi_starting_size,
+weights with attention.self.Wqkv) export too: the same BERT with ALiBi attention bias instead of position
+embeddings, a fused Wqkv projection and a gated-linear-unit feed-forward, computed in plain PyTorch
+(scripts/bert.py), so neither its Triton flash-attention kernel nor a GPU is needed.
 No `transformers` needed: the weights load into plain PyTorch modules with the same parameter names
 (scripts/bert.py). The ONNX graph (opset 14, dynamic batch and token axes) is then run with
 onnxruntime-node, the runtime grover uses, on a padded random batch and compared with PyTorch:
@@ -54,6 +58,8 @@ def normalise_names(sd):
     for k, v in sd.items():
         k = k.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias")
         out[k] = v.float() if v.is_floating_point() else v
+    if "cls.predictions.bias" not in out and "cls.predictions.decoder.bias" in out:
+        out["cls.predictions.bias"] = out["cls.predictions.decoder.bias"]  # MosaicBERT (DNABERT-2) keeps it there
     return out
 
 
@@ -198,7 +204,12 @@ def main():
     config = json.load(open(os.path.join(ck, "config.json")))
     if config.get("model_type", "bert") != "bert":
         fail(f"model_type {config.get('model_type')!r} is not BERT; this script exports BERT (GROVER) checkpoints")
-    if config.get("position_embedding_type", "absolute") != "absolute":
+    sd, weights = load_state_dict(ck)
+    # DNABERT-2 (MosaicBERT layers): ALiBi, fused Wqkv, GLU feed-forward; its config.json names bert_layers.py
+    dnabert2 = "alibi_starting_size" in config or any(".attention.self.Wqkv." in k for k in sd)
+    if dnabert2:
+        config["alibi"] = True
+    elif config.get("position_embedding_type", "absolute") != "absolute":
         fail(f"position_embedding_type {config['position_embedding_type']!r} is not supported (only absolute, as GROVER)")
     arch = (config.get("architectures") or [""])[0]
     task = args.task or ("classification" if "SequenceClassification" in arch else "masked-lm")
@@ -212,7 +223,6 @@ def main():
     tok_vocab = max(list(tok["model"]["vocab"].values()) + [t["id"] for t in tok.get("added_tokens", [])]) + 1
     if tok_vocab > cfg.vocab_size:
         fail(f"tokenizer.json has {tok_vocab} ids but the model's vocab_size is {cfg.vocab_size}: they do not belong together")
-    sd, weights = load_state_dict(ck)
     model = build(task, cfg, normalise_names(sd))
     os.makedirs(args.out, exist_ok=True)
     onnx_path = os.path.join(args.out, "model.onnx")
@@ -228,13 +238,13 @@ def main():
     name = args.name or os.path.basename(os.path.normpath(args.out))
     meta = {
         "format": 1, "name": name, "task": task,
-        "description": f"{arch or 'BERT'} exported from a Hugging Face checkpoint by scripts/export_hf.py",
+        "description": f"{'DNABERT-2 ' if dnabert2 else ''}{arch or 'BERT'} exported from a Hugging Face checkpoint by scripts/export_hf.py",
         "window": args.window, "stride": args.stride, "max_tokens": cfg.max_position_embeddings,
         "tokenizer": {"kind": "bpe", "file": "tokenizer.json"},
         "onnx": {"file": "model.onnx", "opset": 14, "precision": precision,
                  "max_abs_diff_vs_pytorch": float(f"{delta:.3g}"),
                  **({"attentions_file": "model-attn.onnx"} if args.attentions else {})},
-        "architecture": {"type": "bert", **{k: v for k, v in cfg.to_dict().items() if k != "model_type"}},
+        "architecture": {"type": "dnabert2" if dnabert2 else "bert", **{k: v for k, v in cfg.to_dict().items() if k != "model_type"}},
         "provenance": {"checkpoint": os.path.abspath(ck), "weights": os.path.basename(weights),
                        "weights_sha256": sha256(weights), "architectures": config.get("architectures"),
                        "exported": datetime.date.today().isoformat(), "script": "scripts/export_hf.py"},

@@ -221,6 +221,168 @@ def stage_evalmlm(args):
     torch.save(ck, os.path.join(WORK, "grover-mini.pt"))
 
 
+# ---------------------------------------------------------------- motif distillation
+# grover-mini's masked-LM pre-training (~4 Mb, 52 CPU minutes) is far too short for it to discover the
+# CTCF motif from 2,800 labelled sequences. This stage teaches the encoder where motif-like sequence is:
+# for each token it regresses the best JASPAR MA0139.1 log-odds (either strand) of any 19-bp placement
+# overlapping the token's bases. The targets come from the PWM alone (no binding labels), on the
+# pre-training DNA and the CTCF *training* split; validation and test sequences are never seen.
+def motif_base_scores(seq, lo):
+    """Per base: the best log-odds (either strand) of any motif placement that covers the base."""
+    idx = np.frombuffer(seq.encode(), dtype=np.uint8)
+    lut = np.full(256, 4, dtype=np.int64)
+    for i, b in enumerate(b"ACGT"):
+        lut[b] = i
+    x = lut[idx]
+    L = lo.shape[1]
+    floor = float(lo.min(axis=0).sum())
+    if len(x) < L:
+        return np.full(len(x), floor)
+    lo5 = np.vstack([lo, lo.min(axis=0)])
+    rc5 = np.vstack([lo[::-1, ::-1], lo.min(axis=0)[::-1]])
+    win = np.lib.stride_tricks.sliding_window_view(x, L)
+    cols = np.arange(L)
+    s = np.maximum(lo5[win, cols].sum(axis=1), rc5[win, cols].sum(axis=1))
+    m = np.full(len(x), floor)
+    n = len(s)
+    for k in range(L):
+        np.maximum(m[k:k + n], s, out=m[k:k + n])
+    return m
+
+
+def token_motif_targets(ids, seq, bpe, lo):
+    """Per token: (clip(best covering log-odds, -5, 20) + 5) / 10, in 0..2.5; [CLS]/[SEP] get -1 (ignored).
+    90% of random bases score below -5 (floor 0); strong CTCF sites score 13-21."""
+    m = motif_base_scores(seq, lo)
+    lens = [len(bpe.inv[t]) for t in ids[1:-1]]
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+    per_tok = np.maximum.reduceat(m, starts) if len(starts) else np.zeros(0)
+    return [-1.0] + list((np.clip(per_tok, -5, 20) + 5) / 10) + [-1.0]
+
+
+class MotifHead(torch.nn.Module):
+    """Per-token motif score from the encoder's hidden states (training only: never exported)."""
+    def __init__(self, hidden):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(hidden, hidden), torch.nn.GELU(), torch.nn.Linear(hidden, 1))
+
+    def forward(self, h):
+        return self.net(h).squeeze(-1)
+
+
+def motif_loss(pred, targets):
+    keep = targets >= 0
+    return torch.nn.functional.mse_loss(pred[keep], targets[keep])
+
+
+def pad_targets(ts):
+    t = max(len(x) for x in ts)
+    out = torch.full((len(ts), t), -1.0)
+    for i, x in enumerate(ts):
+        out[i, :len(x)] = torch.tensor(x, dtype=torch.float32)
+    return out
+
+
+def motif_corpus():
+    """Real DNA for the motif stage: 1-kb pieces of the chr22 slice before the held-out part, and the CTCF
+    training split (bound and unbound alike: the labels are not used)."""
+    seq = chr22_seq()[:HELD_OUT_CHR22]
+    return [s for s, _ in ctcf_data()["train"]], seq
+
+
+def stage_motif(args):
+    torch.manual_seed(args.seed)
+    bpe = BPE(os.path.join(WORK, "tokenizer.json"))
+    lo = read_jaspar(os.path.join(DATA, "MA0139.1.jaspar"))
+    ck = torch.load(os.path.join(WORK, "grover-mini.pt"))
+    cfg = BertConfig(**{**ck["config"], "classifier_pooling": args.head})
+    model = BertForSequenceClassification(cfg)
+    init_weights(model)
+    model.load_state_dict({k: v for k, v in ck["state_dict"].items() if k.startswith("bert.")}, strict=False)
+    head = MotifHead(cfg.hidden_size)
+    model.to(DEVICE)
+    head.to(DEVICE)
+    ctcf_train, chrom = motif_corpus()
+    rng = random.Random(args.seed)
+
+    def sample():
+        if rng.random() < 0.5:
+            s = rng.choice(ctcf_train)
+            a = rng.randint(0, 100)  # a shifted piece: the same bases tokenize differently
+            s = s[a:a + 900 + rng.randint(0, 100)]
+        else:
+            while True:
+                a = rng.randint(0, len(chrom) - 1000)
+                s = chrom[a:a + 1000]
+                if "N" not in s:
+                    break
+        if rng.random() < 0.5:
+            s = revcomp(s)
+        ids = bpe.encode(s)
+        return ids, token_motif_targets(ids, s, bpe, lo)
+
+    data = ctcf_data()
+    vseq = [s for s, _ in data["valid"]]
+    vy = np.array([y for _, y in data["valid"]])
+    params = list(model.bert.parameters()) + list(head.parameters())
+    opt = torch.optim.AdamW(params, lr=args.motif_lr, weight_decay=0.01)
+    model.train()
+    t0 = time.time()
+    for step in range(args.motif_steps):
+        batch = [sample() for _ in range(args.batch)]
+        ids, mask = pad_batch([b[0] for b in batch], bpe.pad)
+        tg = pad_targets([b[1] for b in batch])
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args.motif_steps, args.motif_lr, args.warmup)
+        ids, mask, tg = on(ids, mask, tg)
+        h = model.bert(ids, mask)[0]
+        loss = motif_loss(head(h), tg)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if step % 50 == 0 or step == args.motif_steps - 1:
+            el = time.time() - t0
+            log(f"motif step {step + 1}/{args.motif_steps} loss {loss.item():.4f} ({el / (step + 1):.2f} s/step, {el / 60:.1f} min)")
+    minutes = (time.time() - t0) / 60
+    # How much of the PWM it learnt: AUROC of (best predicted token score) for bound vs unbound validation
+    # sequences, next to the PWM's own.
+    vscore = motif_max_scores(model, head, vseq, bpe)
+    pv = np.array([best_score(s, lo) for s in vseq])
+    res = {"minutes": round(minutes, 1), "steps": args.motif_steps,
+           "valid_auroc_of_max_token_score": round(float(roc_auc_score(vy, vscore)), 4),
+           "valid_auroc_pwm": round(float(roc_auc_score(vy, pv)), 4),
+           "valid_spearman_vs_pwm": round(float(_spearman(vscore, pv)), 4)}
+    log("motif:", json.dumps(res))
+    torch.save({"state_dict": {k: v for k, v in cpu_state(model).items() if k.startswith("bert.")},
+                "head": cpu_state(head), "config": cfg.to_dict(), "result": res},
+               os.path.join(WORK, "grover-mini-motif.pt"))
+
+
+def _spearman(a, b):
+    ra = np.argsort(np.argsort(a))
+    rb = np.argsort(np.argsort(b))
+    return np.corrcoef(ra, rb)[0, 1]
+
+
+def motif_max_scores(model, head, seqs, bpe, batch=64):
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(seqs), batch):
+            best = None
+            for strand in (seqs[i:i + batch], [revcomp(s) for s in seqs[i:i + batch]]):
+                ids, mask = pad_batch([bpe.encode(s) for s in strand], bpe.pad)
+                ids, mask = on(ids, mask)
+                p = head(model.bert(ids, mask)[0]).masked_fill(mask == 0, -1e4)
+                p[:, 0] = -1e4
+                m = p.max(1).values.cpu()
+                best = m if best is None else torch.maximum(best, m)
+            out.extend(best.tolist())
+    model.train()
+    return np.array(out)
+
+
 # ---------------------------------------------------------------- fine-tuning
 def predict_probs(model, seqs, bpe, batch=64):
     """P(bound) averaged over both strands, exactly as `grover predict --strand both` reports it."""
@@ -246,13 +408,23 @@ def cls_metrics(y, p, t):
 def stage_finetune(args):
     torch.manual_seed(args.seed)
     bpe = BPE(os.path.join(WORK, "tokenizer.json"))
-    ck = torch.load(os.path.join(WORK, "grover-mini.pt"))
+    base = "grover-mini-motif.pt" if args.init == "motif" else "grover-mini.pt"
+    ck = torch.load(os.path.join(WORK, base))
     cfg = BertConfig(**{**ck["config"], "classifier_pooling": args.head})
     model = BertForSequenceClassification(cfg)
     init_weights(model)
     missing = model.load_state_dict({k: v for k, v in ck["state_dict"].items() if k.startswith("bert.")}, strict=False)
-    log("finetune: not from pre-training:", missing.missing_keys)
+    log(f"finetune: from {base}; not from it:", missing.missing_keys)
     model.to(DEVICE)
+    head = None
+    if args.motif_weight > 0:
+        # Multi-task: keep regressing the per-token motif score (see stage_motif) next to the label, so
+        # fine-tuning on 2,800 sequences does not wash out what the motif stage taught.
+        head = MotifHead(cfg.hidden_size)
+        if "head" in ck:
+            head.load_state_dict(ck["head"])
+        head.to(DEVICE)
+        lo_m = read_jaspar(os.path.join(DATA, "MA0139.1.jaspar"))
     data = ctcf_data()
     if args.center:
         # The bound motifs of this set sit in the middle (JASPAR best hits: median position 403, 80% in
@@ -271,7 +443,8 @@ def stage_finetune(args):
 
         def sample(i, strand_rc):
             piece = centre(full[i], rng.randint(-args.jitter, args.jitter))
-            return bpe.encode(revcomp(piece) if strand_rc else piece)
+            piece = revcomp(piece) if strand_rc else piece
+            return (bpe.encode(piece), piece)
     elif args.crop:
         # Position augmentation: each step sees a random `crop`-bp piece of the sequence that keeps its
         # centre (where the ChIP-seq peak summit, and so the bound motif, lies), on a random strand.
@@ -280,16 +453,18 @@ def stage_finetune(args):
             slack = len(s) - args.crop
             start = rng.randint(0, slack) if slack > 0 else 0
             piece = s[start:start + args.crop]
-            return bpe.encode(revcomp(piece) if strand_rc else piece)
+            piece = revcomp(piece) if strand_rc else piece
+            return (bpe.encode(piece), piece)
     else:
         enc_f = [bpe.encode(s) for s, _ in train]
         enc_r = [bpe.encode(revcomp(s)) for s, _ in train]
 
         def sample(i, strand_rc):
-            return enc_r[i] if strand_rc else enc_f[i]
+            return (enc_r[i], revcomp(train[i][0])) if strand_rc else (enc_f[i], train[i][0])
     steps_per_epoch = math.ceil(len(train) / args.batch)
     total = steps_per_epoch * args.epochs
-    opt = torch.optim.AdamW(model.parameters(), lr=args.finetune_lr, weight_decay=0.01)
+    params = list(model.parameters()) + (list(head.parameters()) if head is not None else [])
+    opt = torch.optim.AdamW(params, lr=args.finetune_lr, weight_decay=0.01)
     rng = random.Random(args.seed)
     vy = np.array([y for _, y in data["valid"]])
     best = (-1.0, None, -1)
@@ -300,15 +475,19 @@ def stage_finetune(args):
         rng.shuffle(idx)
         for b in range(0, len(idx), args.batch):
             part = idx[b:b + args.batch]
-            seqs = [sample(i, rng.random() >= 0.5) for i in part]  # reverse-complement augmentation
-            ids, mask = pad_batch(seqs, bpe.pad)
+            pieces = [sample(i, rng.random() >= 0.5) for i in part]  # reverse-complement augmentation
+            ids, mask = pad_batch([p[0] for p in pieces], bpe.pad)
             y = torch.tensor([ys[i] for i in part])
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, total, args.finetune_lr, steps_per_epoch // 2)
-            loss = torch.nn.functional.cross_entropy(model(*on(ids, mask))[0], y.to(DEVICE))
+            logits, h, _ = model(*on(ids, mask))
+            loss = torch.nn.functional.cross_entropy(logits, y.to(DEVICE))
+            if head is not None:
+                tg = pad_targets([token_motif_targets(t, s, bpe, lo_m) for t, s in pieces]).to(DEVICE)
+                loss = loss + args.motif_weight * motif_loss(head(h), tg)
             opt.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             step += 1
             if step % 20 == 0:
@@ -338,7 +517,7 @@ def stage_finetune(args):
                       "threshold_log_odds": round(pwm_t, 3)}}
     log("finetune:", json.dumps(result))
     torch.save({"state_dict": cpu_state(model), "config": cfg.to_dict(), "result": result,
-                "recipe": {"head": args.head, "lr": args.finetune_lr, "epochs": args.epochs, "batch": args.batch,
+                "recipe": {"init": args.init, "motif_weight": args.motif_weight, "head": args.head, "lr": args.finetune_lr, "epochs": args.epochs, "batch": args.batch,
                            "crop": args.crop, "center": args.center, "jitter": args.jitter}},
                os.path.join(WORK, f"{args.run}.pt"))
     np.savetxt(os.path.join(WORK, f"{args.run}_test_probs.txt"), tp, fmt="%.6f")
@@ -530,18 +709,22 @@ starting from the published weights.
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stage", default="all", choices=["all", "vocab", "pretrain", "evalmlm", "finetune", "export"])
+    ap.add_argument("--stage", default="all", choices=["all", "vocab", "pretrain", "evalmlm", "motif", "finetune", "export"])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--merges", type=int, default=600)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--pretrain-steps", type=int, default=600)
     ap.add_argument("--pretrain-lr", type=float, default=7e-4)
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--motif-steps", type=int, default=400, help="motif-distillation steps (stage motif)")
+    ap.add_argument("--motif-lr", type=float, default=5e-4)
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--finetune-lr", type=float, default=5e-4)
     ap.add_argument("--crop", type=int, default=0, help="fine-tune on random CROP-bp pieces of each sequence (0: whole)")
     ap.add_argument("--center", type=int, default=0, help="train/validate/test on the central CENTER bp of each sequence (0: whole)")
     ap.add_argument("--jitter", type=int, default=50, help="with --center: training pieces shifted by up to ±JITTER bp")
+    ap.add_argument("--init", default="mlm", choices=["mlm", "motif"], help="fine-tune from grover-mini (mlm) or from the motif stage's encoder (motif)")
+    ap.add_argument("--motif-weight", type=float, default=0.0, help="fine-tune: weight of the per-token motif regression kept as a second loss (0: none)")
     ap.add_argument("--head", default="mean", choices=["cls", "mean", "max"], help="classifier pooling: [CLS] pooler, mean or max of tokens")
     ap.add_argument("--run", default="ctcf", help="name of the fine-tuned checkpoint (build/train/RUN.pt) written by finetune and read by export")
     ap.add_argument("--threads", type=int, default=2)

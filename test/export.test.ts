@@ -89,6 +89,42 @@ describe('scripts/export_hf.py: Hugging Face BERT checkpoint → grover bundle',
     assert.match(noTok.stderr, /has no tokenizer\.json/)
   })
 
+  it('exports a DNABERT-2-layout checkpoint (ALiBi, fused Wqkv, GLU, 4,096-token BPE) that fill, embed and predict run', async () => {
+    for (const task of ['masked-lm', 'classification']) {
+      const ck = join(d, `dnabert2-${task}-ck`)
+      const mk = await py([script('make_hf_checkpoint.py'), ck, '--dnabert2', '--task', task])
+      assert.equal(mk.code, 0, mk.stderr)
+      const keys = await py(['-c', `from safetensors_io import load_file; print(' '.join(sorted(load_file(${JSON.stringify(join(ck, 'model.safetensors'))}))))`])
+      assert.match(keys.stdout, /bert\.encoder\.layer\.0\.attention\.self\.Wqkv\.weight/)
+      assert.match(keys.stdout, /bert\.encoder\.layer\.0\.mlp\.gated_layers\.weight/)
+      assert.doesNotMatch(keys.stdout, /position_embeddings/)
+      const out = join(d, `dnabert2-${task}`)
+      const r = await py([script('export_hf.py'), ck, out])
+      assert.equal(r.code, 0, r.stderr)
+      const m = /max \|Δ\| = ([0-9.e+-]+) \(tolerance 0\.0001, fp32/.exec(r.stderr)
+      assert.ok(m && Number(m[1]) <= 1e-4, r.stderr)
+      const meta = JSON.parse(readFileSync(join(out, 'grover.json'), 'utf8'))
+      assert.equal(meta.architecture.type, 'dnabert2')
+      assert.equal(meta.architecture.vocab_size, 4096)
+      if (task === 'masked-lm') {
+        const fill = await grover(['fill', 'TGGGAAGGTGGGGAGG[MASK]TGCTCACC', '--model', out, '-k', '2'])
+        assert.equal(fill.code, 0, fill.stderr)
+        const emb = await grover(['embed', GENOME, '--model', out, '--region', 'chr22_20M:1-1000', '-q'])
+        assert.equal(emb.code, 0, emb.stderr)
+        assert.equal(emb.stdout.trim().split('\n')[1]!.split('\t').length, 3 + 64)
+      } else {
+        const p = await grover(['predict', GENOME, '--model', out, '--region', 'chr22_20M:1-3000', '--format', 'tsv', '-q'])
+        assert.equal(p.code, 0, p.stderr)
+        assert.equal(p.stdout.trim().split('\n').length, 6)
+      }
+    }
+    // ALiBi slopes as the paper defines them, for 12 heads (not a power of two) and 8
+    const sl = await py(['-c', 'import json; from bert import alibi_slopes; print(json.dumps([alibi_slopes(12), alibi_slopes(8)]))'])
+    const [s12, s8] = JSON.parse(sl.stdout) as number[][]
+    assert.deepEqual(s8!.map((x) => Math.log2(x)), [-1, -2, -3, -4, -5, -6, -7, -8])
+    assert.deepEqual(s12!.map((x) => Math.round(Math.log2(x) * 1e9) / 1e9), [-1, -2, -3, -4, -5, -6, -7, -8, -0.5, -1.5, -2.5, -3.5])
+  })
+
   it('full GROVER configuration (12 layers, hidden 768, 12 heads, 3072, 512 positions)', {skip: process.env.GROVER_TEST_FULL ? false : 'set GROVER_TEST_FULL=1'}, async () => {
     const ck = join(d, 'full-ck')
     assert.equal((await py([script('make_hf_checkpoint.py'), ck, '--full'])).code, 0)
