@@ -5,6 +5,8 @@ the tokenizer kind is "onehot").
 Usage:
   /usr/bin/python3 scripts/export_onehot.py CHECKPOINT OUT_DIR [--arch danq] [--sequence-length 1000]
         [--target 0] [--target-name NAME] [--name NAME] [--stride BP] [--threshold P]
+  /usr/bin/python3 scripts/export_onehot.py CHECKPOINT OUT_DIR --arch profile --sequence-length L --bins N
+        [--track-names a,b,c] [--name NAME]
 
 CHECKPOINT: a DanQ checkpoint in the Selene SDK's layout (best_model.pth.tar: {"state_dict": ...},
 parameter names nnet.0 / bdlstm.0 / classifier.1 / classifier.3; see scripts/onehot_models.py), from
@@ -16,6 +18,11 @@ logits [0, z] so that grover's softmax gives exactly the sigmoid σ(z).
 The graph takes `onnx` input "onehot" [batch, length, 4] (A, C, G, T; N = 0.25 each; padding 0), the
 layout grover feeds every one-hot model. It is run with onnxruntime-node and compared with PyTorch on
 real-like sequences with N and a zero-padded tail: max |Δ| must be ≤ 1e-4.
+
+--arch profile: a ProfileCNN (scripts/onehot_models.py: Basenji-like, many bins × tracks) becomes a
+bundle with task "profile": output "profile" [batch, bins, tracks], the central --bins bins of the
+input, and grover.json "tracks" (--track-names) and "profile" {bin_size, bins, offset}. grover predict
+writes its tracks as bedGraph / bigWig / TSV.
 """
 import argparse
 import datetime
@@ -30,7 +37,7 @@ import tempfile
 import numpy as np
 import torch
 
-from onehot_models import DanQ, danq_sizes, one_hot
+from onehot_models import DanQ, ProfileCNN, danq_sizes, one_hot, profile_sizes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
@@ -39,6 +46,16 @@ ROOT = os.path.join(HERE, "..")
 def fail(msg):
     print(f"export_onehot.py: {msg}", file=sys.stderr)
     sys.exit(2)
+
+
+class ProfileExport(torch.nn.Module):
+    """onehot [batch, length, 4] → profile [batch, bins, tracks]."""
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, onehot):
+        return self.model(onehot.permute(0, 2, 1))
 
 
 class BinaryExport(torch.nn.Module):
@@ -77,7 +94,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoint")
     ap.add_argument("out")
-    ap.add_argument("--arch", default="danq", choices=["danq"])
+    ap.add_argument("--arch", default="danq", choices=["danq", "profile"])
+    ap.add_argument("--bins", type=int, help="profile: output bins (a central crop; default half the input's bins)")
+    ap.add_argument("--track-names", help="profile: comma-separated names of the output tracks (default track0, track1, …)")
     ap.add_argument("--sequence-length", type=int, default=1000)
     ap.add_argument("--target", type=int, default=0, help="index of the target (output) the bundle classifies")
     ap.add_argument("--target-name", help="label of that target (default target<INDEX>)")
@@ -93,6 +112,8 @@ def main():
     if not isinstance(sd, dict):
         fail(f"{a.checkpoint} is not a state_dict or a {{'state_dict': ...}} checkpoint")
     sd = {k[len("module."):] if k.startswith("module.") else k: v.float() for k, v in sd.items()}
+    if a.arch == "profile":
+        return export_profile(a, sd)
     need = ["nnet.0.weight", "bdlstm.0.weight_hh_l0", "classifier.1.weight", "classifier.3.weight"]
     missing = [k for k in need if k not in sd]
     if missing:
@@ -148,6 +169,63 @@ def main():
         json.dump(meta, fh, indent=2)
         fh.write("\n")
     print(f"wrote {a.out}: DanQ {sizes}", file=sys.stderr)
+
+
+def export_profile(a, sd):
+    for k in ("stem.0.weight", "head.0.weight"):
+        if k not in sd:
+            fail(f"{a.checkpoint} is not a ProfileCNN checkpoint (scripts/onehot_models.py): it lacks {k}")
+    L = a.sequence_length
+    towers = sum(1 for k in sd if k.startswith("tower.") and k.endswith(".0.weight"))
+    bins = a.bins or L // (2 ** towers) // 2
+    try:
+        sizes = profile_sizes(sd, L, bins)
+    except ValueError as e:
+        fail(str(e))
+    names = a.track_names.split(",") if a.track_names else [f"track{i}" for i in range(sizes["tracks"])]
+    if len(names) != sizes["tracks"]:
+        fail(f"--track-names gives {len(names)} names, the model has {sizes['tracks']} tracks")
+    model = ProfileCNN(sizes)
+    model.load_state_dict(sd)
+    model.eval()
+    wrapped = ProfileExport(model).eval()
+    os.makedirs(a.out, exist_ok=True)
+    path = os.path.join(a.out, "model.onnx")
+    with torch.no_grad():
+        torch.onnx.export(wrapped, (torch.zeros(2, L, 4),), path, input_names=["onehot"], output_names=["profile"],
+                          dynamic_axes={"onehot": {0: "batch"}, "profile": {0: "batch"}}, opset_version=14, do_constant_folding=True)
+    r = random.Random(0)
+    seqs = ["".join(r.choice("ACGT") for _ in range(L)) for _ in range(3)]
+    seqs[1] = seqs[1][:100] + "N" * 50 + seqs[1][150:]
+    x = torch.stack([one_hot(s) for s in seqs])
+    x[2, L - 137:] = 0
+    with torch.no_grad():
+        ref = wrapped(x).numpy()
+    got = run_onnx(path, x.numpy())
+    delta = float(np.abs(got - ref).max())
+    print(f"check: ONNX Runtime vs PyTorch on {tuple(x.shape)} one-hot inputs: max |Δ| = {delta:.3g} (tolerance 0.0001) [profile {got.shape}]", file=sys.stderr)
+    if not delta <= 1e-4:
+        fail(f"ONNX output differs from PyTorch by {delta:.3g} > 0.0001")
+    span = sizes["bins"] * sizes["bin_size"]
+    meta = {
+        "format": 1, "name": a.name or os.path.basename(os.path.normpath(a.out)), "task": "profile",
+        "description": f"Basenji-like profile CNN: {sizes['tracks']} tracks in {sizes['bins']} bins of {sizes['bin_size']} bp per {L}-bp input",
+        "trained": True, "tracks": names,
+        "profile": {"bin_size": sizes["bin_size"], "bins": sizes["bins"], "offset": sizes["offset"]},
+        "window": L, "stride": a.stride or span, "max_tokens": L,
+        "tokenizer": {"kind": "onehot"},
+        "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32", "inputs": {"onehot": "[batch, length, 4] A,C,G,T; N 0.25"},
+                 "outputs": {"profile": "[batch, bins, tracks]"}},
+        "architecture": {"type": "profile-cnn", **sizes},
+        "provenance": {"script": "scripts/export_onehot.py --arch profile", "checkpoint": os.path.basename(a.checkpoint),
+                       "weights_sha256": sha256(a.checkpoint), "exported": datetime.date.today().isoformat(),
+                       "onnx_vs_pytorch_max_abs_delta": delta},
+        "license": a.license,
+    }
+    with open(os.path.join(a.out, "grover.json"), "w") as fh:
+        json.dump(meta, fh, indent=2)
+        fh.write("\n")
+    print(f"wrote {a.out}: profile CNN {sizes}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -3,25 +3,36 @@
 {"state_dict": ..., "epoch": 0}) to test scripts/export_onehot.py without downloading anything.
 
 Usage: /usr/bin/python3 scripts/make_onehot_checkpoint.py OUT.pth.tar [--full] [--sequence-length 1000] [--targets 3]
+       /usr/bin/python3 scripts/make_onehot_checkpoint.py OUT.pth.tar --arch profile [--sequence-length 2048] [--targets 3]
 The default is a reduced configuration (16 filters, LSTM 8, dense 12) that keeps tests fast; --full is
 DanQ's published one (320 filters of 26 bp, pool 13, BiLSTM 320, dense 925, 919 targets).
+--arch profile: a small ProfileCNN (16 channels, 32-bp bins, 3 dilated blocks; scripts/onehot_models.py).
 """
 import argparse
 import math
 
 import torch
 
-from onehot_models import DanQ, danq_init
+from onehot_models import DanQ, ProfileCNN, random_init
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out")
     ap.add_argument("--full", action="store_true")
+    ap.add_argument("--arch", default="danq", choices=["danq", "profile"])
     ap.add_argument("--sequence-length", type=int, default=1000)
     ap.add_argument("--targets", type=int)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
+    if a.arch == "profile":
+        L = a.sequence_length if a.sequence_length != 1000 else 2048
+        s = {"channels": 16, "stem_kernel": 15, "bin_size": 32, "towers": 5, "dilations": [2, 4, 8],
+             "tracks": a.targets or 3, "sequence_length": L, "bins": L // 32 // 2, "offset": L // 4}
+        model = ProfileCNN(s)
+        random_init(model, a.seed)
+        torch.save({"state_dict": model.state_dict(), "epoch": 0}, a.out)
+        return
     c = dict(channels=320, kernel=26, pool=13, hidden=320, dense=925, targets=919) if a.full else \
         dict(channels=16, kernel=26, pool=13, hidden=8, dense=12, targets=3)
     if a.targets:
@@ -29,7 +40,7 @@ def main():
     c["positions"] = math.floor((a.sequence_length - c["kernel"] + 1) / c["pool"])
     c["sequence_length"] = a.sequence_length
     model = DanQ(c)
-    danq_init(model, a.seed)
+    random_init(model, a.seed)
     torch.save({"state_dict": model.state_dict(), "epoch": 0}, a.out)
 
 

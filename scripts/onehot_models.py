@@ -48,11 +48,13 @@ class DanQ(nn.Module):
         return torch.sigmoid(self.logits(x))
 
 
-def danq_init(model, seed=0):
+def random_init(model, seed=0):
+    """Random weights for test checkpoints: normal with std 1/sqrt(fan-in) (biases 0.1/…), so activations stay O(1)."""
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for p in model.parameters():
-            p.copy_(torch.randn(p.shape, generator=g) * (0.5 / math.sqrt(max(1, p.shape[-1]))))
+            fan_in = math.prod(p.shape[1:]) if p.dim() > 1 else p.shape[0]
+            p.copy_(torch.randn(p.shape, generator=g) * ((1.0 if p.dim() > 1 else 0.1) / math.sqrt(max(1, fan_in))))
 
 
 def one_hot(seq):
@@ -64,3 +66,56 @@ def one_hot(seq):
             x[i] = 0
             x[i, idx[b]] = 1
     return x
+
+
+# ---------------------------------------------------------------- profile model (Basenji-like)
+def profile_sizes(sd, sequence_length, bins):
+    """ProfileCNN sizes from its weights: channels (stem.0), bin size (2 ** number of tower stages),
+    dilated residual blocks, tracks (head.0)."""
+    towers = sorted({int(k.split(".")[1]) for k in sd if k.startswith("tower.")})
+    blocks = sorted({int(k.split(".")[1]) for k in sd if k.startswith("residual.")})
+    bin_size = 2 ** len(towers)
+    if sequence_length % bin_size:
+        raise ValueError(f"the sequence length {sequence_length} is not a multiple of the model's bin size {bin_size}")
+    positions = sequence_length // bin_size
+    if bins > positions or (positions - bins) % 2:
+        raise ValueError(f"{bins} output bins cannot be the central crop of {positions} bins of {bin_size} bp")
+    return {"channels": sd["stem.0.weight"].shape[0], "stem_kernel": sd["stem.0.weight"].shape[2], "bin_size": bin_size,
+            "towers": len(towers), "dilations": [2 ** (i + 1) for i in range(len(blocks))], "tracks": sd["head.0.weight"].shape[0],
+            "sequence_length": sequence_length, "bins": bins, "offset": (sequence_length - bins * bin_size) // 2}
+
+
+class ProfileCNN(nn.Module):
+    """A Basenji-style profile model: a convolution stem, tower stages that each halve the resolution
+    (conv 5 + GELU + max-pool 2) down to bin_size bp, dilated residual convolutions (dilation 2, 4, 8, …)
+    that widen the receptive field, a central crop to `bins` bins, and a 1×1 convolution + softplus to
+    the tracks. Input [batch, 4, length] (A, C, G, T); output [batch, bins, tracks]. The parameter names
+    (stem.0, tower.K.0, residual.K.conv, head.0) are grover's own: Basenji and Enformer publish TensorFlow
+    or other PyTorch layouts, which need their own loaders."""
+    def __init__(self, s):
+        super().__init__()
+        c = s["channels"]
+        self.s = s
+        self.stem = nn.Sequential(nn.Conv1d(4, c, s["stem_kernel"], padding=s["stem_kernel"] // 2), nn.GELU())
+        self.tower = nn.ModuleList([nn.Sequential(nn.Conv1d(c, c, 5, padding=2), nn.GELU(), nn.MaxPool1d(2)) for _ in range(s["towers"])])
+        self.residual = nn.ModuleList([_Dilated(c, d) for d in s["dilations"]])
+        self.head = nn.Sequential(nn.Conv1d(c, s["tracks"], 1), nn.Softplus())
+
+    def forward(self, x):
+        h = self.stem(x)
+        for t in self.tower:
+            h = t(h)
+        for r in self.residual:
+            h = r(h)
+        crop = (h.shape[2] - self.s["bins"]) // 2
+        h = h[:, :, crop:crop + self.s["bins"]]
+        return self.head(h).permute(0, 2, 1)
+
+
+class _Dilated(nn.Module):
+    def __init__(self, c, d):
+        super().__init__()
+        self.conv = nn.Conv1d(c, c, 3, dilation=d, padding=d)
+
+    def forward(self, h):
+        return h + self.conv(nn.functional.gelu(h))

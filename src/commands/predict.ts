@@ -29,7 +29,14 @@ base (with stride = window, the windows' own scores) as a bigWig with zoom level
 signal_mean, signal_max; over the bases the bigWig has data for; "."/NA where it has none).
 --restrict-to atac.bw --min-signal X scans only where that signal is at least X (stretches merged
 and padded by half a window). bigWig chromosome names are checked against the FASTA up front; map
-differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWig-name).`
+differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWig-name).
+
+Profile models (task "profile" in grover.json: Enformer/Basenji-style, many bins × tracks per
+window): windows of the model's input length every --stride bp (default: the length its output bins
+span, so outputs tile the region; a smaller stride keeps each window's central bins). The reverse
+strand's bins are flipped back and averaged in (--strand both). Writes bedGraph or bigWig of one track
+(--track NAME or --track-index N, 0-based) or TSV with a column per track. The first and last
+(window − span)/2 bp of each region get no value: the model needs that context.`
 
   static override examples = [
     {description: 'Predicted CTCF sites on the bundled 1 Mb of human chr22', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa > sites.bed'},
@@ -37,6 +44,7 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
     {description: 'Every window as a bedGraph track', command: '<%= config.bin %> <%= command.id %> genome.fa --format bedgraph --stride 1000 -o ctcf.bedGraph'},
     {description: 'All scores with per-strand columns, regions from a BED file', command: '<%= config.bin %> <%= command.id %> genome.fa --regions peaks.bed --format tsv --threshold 0'},
     {description: 'A bigWig track for IGV', command: '<%= config.bin %> <%= command.id %> genome.fa --format bigwig -o ctcf.bw'},
+    {description: 'One track of a profile model as a bigWig', command: '<%= config.bin %> <%= command.id %> genome.fa --model my-enformer --track-index 0 --format bigwig -o dnase.bw'},
     {description: 'Predicted sites with the ChIP-seq signal under each, scanning only open chromatin', command: '<%= config.bin %> <%= command.id %> genome.fa --signal chip.bw --restrict-to atac.bw --min-signal 2'},
   ]
 
@@ -64,6 +72,8 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
     'chrom-alias': Flags.string({description: 'file mapping FASTA chromosome names to bigWig names: FASTA-name TAB bigWig-name per line'}),
     shard: Flags.string({description: 'do only part i of n of the work (1-based, e.g. 2/8), split by bp; shard outputs concatenated in order equal the whole run'}),
     resume: Flags.boolean({description: 'continue an interrupted -o FILE run (Ctrl-C, kill, crash) after its last complete record; the result equals an uninterrupted run', default: false}),
+    track: Flags.string({description: 'profile models: the output track to write, by its name in grover.json "tracks"'}),
+    'track-index': Flags.integer({description: 'profile models: the output track to write, by 0-based index'}),
   }
 
   async run(): Promise<void> {
@@ -82,6 +92,7 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
       command: 'predict', model: flags.model, region: flags.region ?? null, window: flags.window ?? null, stride: flags.stride ?? null,
       strand: flags.strand, format: flags.format, threshold: flags.threshold ?? null, merge: flags.merge, batchSize: flags['batch-size'],
       batchTokens: flags['batch-tokens'], maxN: flags['max-n'], minSignal: flags['min-signal'] ?? null, shard: flags.shard ?? null,
+      track: flags.track ?? null, trackIndex: flags['track-index'] ?? null,
     }, {fasta: args.fasta, regions: flags.regions, signal: flags.signal, restrictTo: flags['restrict-to'], chromAlias: flags['chrom-alias']})
     let resume: {lastLine: string | undefined} | undefined
     const text = flags.format !== 'bigwig' && flags.output !== undefined
@@ -118,6 +129,8 @@ differing names (chr1 vs 1) with --chrom-alias FILE (lines: FASTA-name TAB bigWi
         chromAlias: flags['chrom-alias'],
         shard,
         resume,
+        track: flags.track,
+        trackIndex: flags['track-index'],
         progress: showProgress(flags.quiet), quiet: flags.quiet,
         signal,
         log,

@@ -11,8 +11,19 @@ import {Tokenizer} from '../tokenizers/tokenizer.js'
  */
 const TOKENIZER_KINDS = ['bpe', 'kmer', 'char', 'onehot']
 
-export type Task = 'classification' | 'masked-lm' | 'embedding'
-const TASKS: Task[] = ['classification', 'masked-lm', 'embedding']
+export type Task = 'classification' | 'masked-lm' | 'embedding' | 'profile'
+const TASKS: Task[] = ['classification', 'masked-lm', 'embedding', 'profile']
+
+/**
+ * A profile model (Enformer/Basenji-style): output "profile" [batch, bins, tracks], bin j covering
+ * window bases [offset + j·bin_size, offset + (j+1)·bin_size); the crop is central:
+ * offset = (window − bins·bin_size) / 2.
+ */
+export interface ProfileMeta {
+  bin_size: number
+  bins: number
+  offset: number
+}
 
 /** grover.json: what a bundle is and how to run it. Windows and strides are in bp. */
 export interface BundleMeta {
@@ -24,6 +35,9 @@ export interface BundleMeta {
   trained?: boolean
   labels?: string[]
   positive_label?: string
+  /** profile bundles: the names of the output tracks, in output order */
+  tracks?: string[]
+  profile?: ProfileMeta
   /** decision threshold on the positive label's probability, chosen on validation data */
   threshold?: number
   window: number
@@ -107,6 +121,14 @@ function validate(meta: Record<string, unknown>, where: string): BundleMeta {
     need(Array.isArray(labels) && labels.length >= 2 && labels.every((l) => typeof l === 'string'), where, 'a classification bundle needs "labels": a list of at least two label names, in the order of the model\'s outputs.')
     need(typeof meta.positive_label === 'string' && labels.includes(meta.positive_label), where, `"positive_label" must be one of the labels (${labels.join(', ')}), got ${JSON.stringify(meta.positive_label)}.`)
     need(typeof meta.threshold === 'number' && meta.threshold >= 0 && meta.threshold <= 1, where, `"threshold" must be a probability in [0, 1], got ${JSON.stringify(meta.threshold)}.`)
+  }
+  if (meta.task === 'profile') {
+    const tracks = meta.tracks as unknown
+    need(Array.isArray(tracks) && tracks.length >= 1 && tracks.every((t) => typeof t === 'string'), where, 'a profile bundle needs "tracks": the names of its output tracks, in output order.')
+    const p = meta.profile as ProfileMeta | undefined
+    const whole = (x: unknown) => Number.isInteger(x) && (x as number) >= 0
+    need(typeof p === 'object' && p !== null && whole(p.bin_size) && p.bin_size > 0 && whole(p.bins) && p.bins > 0 && whole(p.offset), where, 'a profile bundle needs "profile": {"bin_size": bp, "bins": n, "offset": bp}.')
+    need(2 * p.offset + p.bins * p.bin_size === meta.window, where, `"profile" must be a central crop of the window: 2 × offset + bins × bin_size = ${2 * p.offset + p.bins * p.bin_size}, but window is ${String(meta.window)}.`)
   }
   return meta as unknown as BundleMeta
 }

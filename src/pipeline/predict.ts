@@ -9,6 +9,7 @@ import {type Device, ModelSession, padBatch, type RunOptions} from '../model/ses
 import {Progress} from './progress.js'
 import {batchWindows, pipelined, skippedText, type StrandSel, tokenLimitNote, type WindowBatch} from './batches.js'
 import {OverlapAverager} from './stitch.js'
+import {checkProfileStride, predictProfile} from './profile.js'
 import {checkWindowing, keepBlocks, plan, shardOf, withSequence} from './windows.js'
 
 export type StrandMode = 'both' | '+' | '-'
@@ -39,6 +40,9 @@ export interface PredictOptions extends RunOptions {
   shard?: {index: number; count: number}
   /** --resume: the last complete line of the interrupted output (undefined: it was empty) */
   resume?: {lastLine: string | undefined}
+  /** profile models: the output track to write (--track NAME / --track-index N, 0-based) */
+  track?: string
+  trackIndex?: number
 }
 
 export interface PredictSummary {
@@ -115,6 +119,7 @@ export async function predict(opts: PredictOptions, sink: Sink | BigWigOutput): 
   const signal = await openTrack(opts.signalTrack, '--signal', 'their signal columns are empty')
   const restrict = await openTrack(opts.restrictTo, '--restrict-to', 'they are not scanned')
   const bundle = await loadBundle(opts.model)
+  if (bundle.meta.task === 'profile') return runProfile(opts, bundle, fasta, regions, sink)
   if (bundle.meta.task !== 'classification') {
     throw new GroverError(`model "${bundle.meta.name}" is a ${bundle.meta.task} bundle; predict needs a classification bundle (e.g. --model ctcf). Masked-LM and embedding bundles are for grover fill / embed.`)
   }
@@ -238,6 +243,40 @@ async function run(
   }
   const note = tokenLimitNote(s.skippedLong, maxTokens, bundle.meta.window)
   if (note) opts.log(note)
+  return s
+}
+
+/** predict with a profile bundle (see profile.ts): options that only make sense for window scores are refused. */
+async function runProfile(opts: PredictOptions, bundle: Bundle, fasta: Fasta, regions: Region[], sink: Sink | BigWigOutput): Promise<PredictSummary> {
+  const name = bundle.meta.name
+  const refuse = (flag: string, why: string) => {
+    throw new GroverError(`${flag} is not for profile models ("${name}" predicts ${bundle.meta.tracks!.length} track(s) per ${bundle.meta.profile!.bin_size}-bp bin): ${why}`)
+  }
+  if (opts.format === 'bed') refuse('--format bed', 'use --format bedgraph, bigwig (one track: --track or --track-index) or tsv (all tracks).')
+  if (opts.merge) refuse('--merge', 'bins are already non-overlapping.')
+  if (opts.signalTrack) refuse('--signal', 'compare the tracks with bigWigCorrelate or deepTools instead.')
+  if (opts.restrictTo) refuse('--restrict-to', 'scan the regions you need with --region/--regions.')
+  if (opts.shard) refuse('--shard', 'split the work with --regions per job.')
+  if (opts.resume) refuse('--resume', 'run it again.')
+  if (opts.threshold !== undefined) refuse('--threshold', 'every bin is written.')
+  const p = bundle.meta.profile!
+  if (opts.window !== undefined && opts.window !== bundle.meta.window) refuse('--window', `the model takes exactly ${bundle.meta.window} bp.`)
+  const stride = opts.stride ?? p.bins * p.bin_size
+  checkProfileStride(p, stride)
+  if (!(opts.maxN >= 0 && opts.maxN <= 1)) throw new GroverError(`--max-n must be a fraction between 0 and 1, got ${opts.maxN}.`)
+  if (bundle.meta.trained === false) opts.log(`warning: model "${name}" has random, untrained weights (a test fixture): its tracks mean nothing.`)
+  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
+  const s: PredictSummary = {windows: 0, scored: 0, kept: 0, skippedN: 0, skippedLong: 0, records: 0, bp: regions.reduce((a, r) => a + r.end - r.start, 0), seconds: 0}
+  try {
+    s.seconds = await predictProfile(bundle, fasta, regions, session, {
+      format: opts.format as 'bedgraph' | 'bigwig' | 'tsv', track: opts.track, trackIndex: opts.trackIndex,
+      strands: opts.strand === 'both' ? ['+', '-'] : [opts.strand], stride, batchSize: opts.batchSize, batchTokens: opts.batchTokens,
+      maxN: opts.maxN, progress: opts.progress, signal: opts.signal,
+    }, sink, s)
+  } finally {
+    await session.release()
+  }
+  s.kept = s.scored
   return s
 }
 

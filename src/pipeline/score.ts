@@ -73,7 +73,7 @@ function rowFor(bundle: Bundle, seq: string, a: number, b: number, maskId: numbe
 export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: number; alleles: number; scored: number; mismatches: number; skipped: number; seconds: number}> {
   const fasta = await Fasta.open(opts.fasta, {log: opts.log})
   const bundle = await loadBundle(opts.model)
-  if (bundle.meta.task === 'embedding') throw new GroverError(`model "${bundle.meta.name}" is an embedding bundle; score needs a masked-LM (llr) or classification (delta) bundle.`)
+  if (bundle.meta.task === 'embedding' || bundle.meta.task === 'profile') throw new GroverError(`model "${bundle.meta.name}" is ${bundle.meta.task === 'embedding' ? 'an embedding' : 'a profile'} bundle; score needs a masked-LM (llr) or classification (delta) bundle.`)
   const task = bundle.meta.task
   const key = INFO_KEY[task]
   const column = task === 'classification' ? 'delta' : 'llr'
