@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""Turn a Nucleotide Transformer checkpoint (Hugging Face layout, as InstaDeep publishes
+InstaDeepAI/nucleotide-transformer-*: config.json with model_type esm, model.safetensors or
+pytorch_model.bin, vocab.txt) into a grover bundle: model.onnx + tokenizer.json + grover.json.
+
+Usage:
+  /usr/bin/python3 scripts/export_nt.py CHECKPOINT_DIR OUT_DIR [--task masked-lm|classification|embedding]
+        [--name NAME] [--window BP] [--stride BP] [--threshold P] [--positive-label LABEL]
+
+No `transformers` and no trust_remote_code: the weights load into plain PyTorch modules with the same
+parameter names (scripts/esm.py), v1 (absolute positions, GELU) and v2 (rotary, SwiGLU, no FFN biases)
+alike. vocab.txt becomes a tokenizer.json of grover's k-mer kind (6-mers left to right, single bases
+for a remainder or around N, <cls> first; scripts/dna_tokenizers.py). The ONNX graph (opset 14,
+dynamic batch and token axes) is run with onnxruntime-node and compared with PyTorch: max |Δ| ≤ 1e-4.
+"""
+import argparse
+import datetime
+import json
+import os
+import sys
+
+from dna_tokenizers import kmer_tokenizer_json, read_vocab_txt
+from esm import EsmConfig, EsmForMaskedLM, EsmForSequenceClassification, EsmModel
+from bert import export_onnx
+from export_hf import load_state_dict, sha256, verify
+
+IGNORED = ("esm.contact_head.", "esm.embeddings.position_ids")
+
+
+def fail(msg):
+    print(f"export_nt.py: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkpoint")
+    ap.add_argument("out")
+    ap.add_argument("--task", choices=["masked-lm", "classification", "embedding"])
+    ap.add_argument("--name")
+    ap.add_argument("--window", type=int, help="bp per window (6-mers: about window/6 tokens; default 6000, or what the model's positions allow)")
+    ap.add_argument("--stride", type=int, help="bp between windows (default half the window)")
+    ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--positive-label")
+    ap.add_argument("--license", default="see the checkpoint's model card (NT weights: CC BY-NC-SA 4.0)")
+    a = ap.parse_args()
+    ck = a.checkpoint
+    if not os.path.exists(os.path.join(ck, "config.json")):
+        fail(f"{ck} has no config.json; a Nucleotide Transformer checkpoint directory holds config.json, vocab.txt and the weights")
+    config = json.load(open(os.path.join(ck, "config.json")))
+    if config.get("model_type") != "esm":
+        fail(f"model_type {config.get('model_type')!r} is not esm; Nucleotide Transformer checkpoints are ESM models (GROVER/DNABERT-2: scripts/export_hf.py)")
+    vocab_path = os.path.join(ck, "vocab.txt")
+    if not os.path.exists(vocab_path):
+        fail(f"{ck} has no vocab.txt (NT's tokenizer vocabulary, one token per line)")
+    tokens = read_vocab_txt(vocab_path)
+    if len(tokens) > config["vocab_size"]:
+        fail(f"vocab.txt has {len(tokens)} tokens but the model's vocab_size is {config['vocab_size']}: they do not belong together")
+    arch = (config.get("architectures") or [""])[0]
+    task = a.task or ("classification" if "SequenceClassification" in arch else "masked-lm")
+    sd, weights = load_state_dict(ck)
+    sd = {k: v.float() if v.is_floating_point() else v for k, v in sd.items() if not k.startswith(IGNORED)}
+    inter = sd.get("esm.encoder.layer.0.intermediate.dense.weight")
+    if inter is None:
+        fail(f"{weights} has no esm.encoder.layer.0.intermediate.dense.weight: not an NT/ESM checkpoint")
+    glu = inter.shape[0] == 2 * config["intermediate_size"]
+    labels = None
+    if task == "classification":
+        id2label = config.get("id2label") or {"0": "LABEL_0", "1": "LABEL_1"}
+        labels = [id2label[str(i)] for i in range(len(id2label))]
+    cfg = EsmConfig(**{**config, "glu": glu, "num_labels": len(labels) if labels else 2})
+    if task == "masked-lm":
+        model = EsmForMaskedLM(cfg)
+    elif task == "classification":
+        model = EsmForSequenceClassification(cfg)
+    else:
+        model = EsmModel(cfg)
+        sd = {k[len("esm."):]: v for k, v in sd.items() if k.startswith("esm.")}
+    wanted = set(model.state_dict().keys())
+    missing = sorted(wanted - set(sd))
+    if missing:
+        fail(f"the checkpoint lacks {len(missing)} parameters the {task} model needs, e.g. {missing[:4]}. Is --task right?")
+    unused = sorted(set(sd) - wanted)
+    if unused:
+        print(f"note: {len(unused)} checkpoint tensors not used by a {task} export, e.g. {unused[:3]}", file=sys.stderr)
+    absolute = cfg.position_embedding_type == "absolute"
+    # absolute positions start after the padding index (RoBERTa-style ids), so the first pad+1 are never used
+    max_tokens = cfg.max_position_embeddings - (cfg.pad_token_id + 1 if absolute else 0)
+    window = a.window or min(6000, 6 * (max_tokens - 1))
+    if (window + 5) // 6 + 1 > max_tokens:
+        fail(f"--window {window} bp is about {(window + 5) // 6 + 1} tokens, more than the model's {max_tokens}")
+    stride = a.stride or max(1, window // 2)
+    model.load_state_dict({k: v for k, v in sd.items() if k in wanted})
+    model.eval()
+    os.makedirs(a.out, exist_ok=True)
+    onnx_path = os.path.join(a.out, "model.onnx")
+    export_onnx(model, task, onnx_path)
+    delta = verify(model, task, onnx_path, cfg.vocab_size, "fp32")
+    with open(os.path.join(a.out, "tokenizer.json"), "w") as fh:
+        json.dump(kmer_tokenizer_json(tokens), fh)
+    meta = {
+        "format": 1, "name": a.name or os.path.basename(os.path.normpath(a.out)), "task": task,
+        "description": f"Nucleotide Transformer {'v2 (rotary, SwiGLU)' if glu else 'v1 (absolute positions, GELU)'} {arch or 'ESM'} exported by scripts/export_nt.py",
+        "window": window, "stride": stride, "max_tokens": max_tokens,
+        "tokenizer": {"kind": "kmer", "file": "tokenizer.json"},
+        "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32", "max_abs_diff_vs_pytorch": float(f"{delta:.3g}")},
+        "architecture": {"type": "esm", **{k: v for k, v in cfg.to_dict().items() if k != "model_type"}},
+        "provenance": {"checkpoint": os.path.abspath(ck), "weights": os.path.basename(weights), "weights_sha256": sha256(weights),
+                       "architectures": config.get("architectures"), "exported": datetime.date.today().isoformat(),
+                       "script": "scripts/export_nt.py"},
+        "license": a.license, "metrics": {},
+    }
+    if task == "classification":
+        pos = a.positive_label or labels[-1]
+        if pos not in labels:
+            fail(f"--positive-label {pos!r} is not one of the labels {labels}")
+        meta.update({"labels": labels, "positive_label": pos, "threshold": a.threshold})
+    with open(os.path.join(a.out, "grover.json"), "w") as fh:
+        json.dump(meta, fh, indent=2)
+        fh.write("\n")
+    print(f"wrote bundle {a.out} ({task}, NT {'v2' if glu else 'v1'}, {os.path.getsize(onnx_path) / 1e6:.1f} MB)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
