@@ -246,3 +246,67 @@ describe('scripts/export_nt.py: Nucleotide Transformer checkpoint (HF ESM layout
     assert.match(bert.stderr, /has no config\.json/)
   })
 })
+
+describe('scripts/export_hyena.py: HyenaDNA checkpoint (HF port layout) → char-tokenizer grover bundle', {skip}, () => {
+  const d = tmp('grover-export-hyena-')
+
+  it('HyenaDNAForCausalLM → embedding bundle: ONNX vs PyTorch ≤ 1e-4; the time-domain long convolution equals HyenaDNA\'s FFT one', async () => {
+    const ck = join(d, 'hy')
+    assert.equal((await py([script('make_hyena_checkpoint.py'), ck])).code, 0)
+    const out = join(d, 'hy-bundle')
+    const r = await py([script('export_hyena.py'), ck, out])
+    assert.equal(r.code, 0, r.stderr)
+    const m = /max \|Δ\| = ([0-9.e+-]+) \(tolerance 0\.0001, fp32, output \(3, 40, 128\)\) \[last_hidden_state\]/.exec(r.stderr)
+    assert.ok(m && Number(m[1]) <= 1e-4, r.stderr)
+    const meta = JSON.parse(readFileSync(join(out, 'grover.json'), 'utf8'))
+    assert.deepEqual([meta.task, meta.tokenizer.kind, meta.max_tokens, meta.window], ['embedding', 'char', 1026, 1024])
+    // HyenaDNA's own formulation: fftconv(u, k, D) with the filter cut to L, FFT size 2L
+    const ref = await py(['-c', `
+import torch, hyena
+from safetensors_io import load_file
+import json
+cfg = hyena.HyenaConfig(**json.load(open(${JSON.stringify(join(ck, 'config.json'))})))
+m = hyena.HyenaDNAForCausalLM(cfg); m.load_state_dict(load_file(${JSON.stringify(join(ck, 'model.safetensors'))})); m.eval()
+ids = torch.randint(7, 12, (2, 300), generator=torch.Generator().manual_seed(1))
+with torch.no_grad():
+    ours = m(ids)[0]
+    def fft_forward(self, u):
+        L = u.shape[-2]
+        u = self.in_proj(u).transpose(1, 2)
+        x0, x1, v = self.short_filter(u)[..., :L].split(self.d, dim=1)
+        k = self.filter_fn.filter(L)[0].transpose(0, 1)
+        v = v * x1
+        n = 2 * L
+        y = torch.fft.irfft(torch.fft.rfft(v, n=n) * torch.fft.rfft(k, n=n) / n, n=n, norm='forward')[..., :L]
+        v = y + v * self.filter_fn.bias.unsqueeze(-1)
+        return self.out_proj((v * x0).transpose(1, 2))
+    hyena.HyenaOperator.forward = fft_forward
+    theirs = m(ids)[0]
+print(float((ours - theirs).abs().max()), float(theirs.abs().max()))`])
+    assert.equal(ref.code, 0, ref.stderr)
+    const [delta, scale] = ref.stdout.trim().split(' ').map(Number)
+    assert.ok(delta! <= 1e-4 * Math.max(1, scale!), `time-domain vs FFT: ${delta} (scale ${scale})`)
+    const emb = await grover(['embed', GENOME, '--model', out, '--region', 'chr22_20M:1-1000', '-q'])
+    assert.equal(emb.code, 0, emb.stderr)
+    assert.equal(emb.stdout.trim().split('\n')[1]!.split('\t').length, 3 + 128)
+    const tok = await grover(['tokenize', 'ACGTNR', '--model', out, '--ids'])
+    assert.equal(tok.stdout.trim(), '7 8 9 10 11 6 1')
+    const fill = await grover(['fill', 'ACGT[MASK]ACGT', '--model', out])
+    assert.notEqual(fill.code, 0)
+    assert.match(fill.stderr.replace(/\s*›\s*/g, ' '), /is a embedding bundle|fill needs a masked-LM bundle/)
+  })
+
+  it('HyenaDNAForSequenceClassification → classifier that predict runs; windows over max_seq_len are refused at export', async () => {
+    const ck = join(d, 'hyc')
+    assert.equal((await py([script('make_hyena_checkpoint.py'), ck, '--task', 'classification'])).code, 0)
+    const out = join(d, 'hyc-bundle')
+    const r = await py([script('export_hyena.py'), ck, out, '--window', '500'])
+    assert.equal(r.code, 0, r.stderr)
+    const p = await grover(['predict', GENOME, '--model', out, '--region', 'chr22_20M:1-2000', '--format', 'tsv', '-q'])
+    assert.equal(p.code, 0, p.stderr)
+    assert.equal(p.stdout.trim().split('\n').length, 1 + 7)
+    const long = await py([script('export_hyena.py'), ck, join(d, 'x'), '--window', '2000'])
+    assert.equal(long.code, 2)
+    assert.match(long.stderr, /--window 2000 bp is 2001 tokens with \[SEP\], more than the model's 1026/)
+  })
+})

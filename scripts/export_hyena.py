@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+"""Turn a HyenaDNA checkpoint in the layout of its Hugging Face port (LongSafari/hyenadna-*-seqlen-hf:
+config.json, model.safetensors or pytorch_model.bin) into a grover bundle: model.onnx + tokenizer.json
++ grover.json.
+
+Usage:
+  /usr/bin/python3 scripts/export_hyena.py CHECKPOINT_DIR OUT_DIR [--task embedding|classification]
+        [--name NAME] [--window BP] [--stride BP] [--threshold P] [--positive-label LABEL]
+
+HyenaDNAForCausalLM checkpoints become embedding bundles (grover embed; HyenaDNA is a causal model, not
+a masked one, so grover fill does not apply); HyenaDNAForSequenceClassification ones become classifiers
+(grover predict / score / evaluate), scored at the last real token as the HF port does. The tokenizer
+is HyenaDNA's character table (grover's char kind: one token per base, [SEP] last;
+scripts/dna_tokenizers.py). The long convolutions run in the time domain (scripts/hyena.py): the graph
+takes any length up to max_seq_len tokens, grover.json's max_tokens, and costs grow as length².
+ONNX Runtime (onnxruntime-node) vs PyTorch: max |Δ| ≤ 1e-4 on a padded batch.
+"""
+import argparse
+import datetime
+import json
+import os
+import sys
+
+from bert import export_onnx
+from dna_tokenizers import char_tokenizer_json
+from export_hf import load_state_dict, sha256, verify
+from hyena import HyenaConfig, HyenaDNAForCausalLM, HyenaDNAForSequenceClassification
+
+
+def fail(msg):
+    print(f"export_hyena.py: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkpoint")
+    ap.add_argument("out")
+    ap.add_argument("--task", choices=["embedding", "classification"])
+    ap.add_argument("--name")
+    ap.add_argument("--window", type=int, help="bp per window (default: max_seq_len − 2)")
+    ap.add_argument("--stride", type=int, help="bp between windows (default half the window)")
+    ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--positive-label")
+    ap.add_argument("--license", default="see the checkpoint's model card (HyenaDNA weights: Apache-2.0 per LongSafari)")
+    a = ap.parse_args()
+    ck = a.checkpoint
+    if not os.path.exists(os.path.join(ck, "config.json")):
+        fail(f"{ck} has no config.json; a HyenaDNA checkpoint directory holds config.json and the weights")
+    config = json.load(open(os.path.join(ck, "config.json")))
+    if "d_model" not in config or "max_seq_len" not in config:
+        fail(f"{ck}/config.json has no d_model / max_seq_len: not a HyenaDNA (HF port) config")
+    arch = (config.get("architectures") or [""])[0]
+    task = a.task or ("classification" if "SequenceClassification" in arch else "embedding")
+    labels = None
+    if task == "classification":
+        id2label = config.get("id2label") or {str(i): f"LABEL_{i}" for i in range(config.get("num_labels", 2))}
+        labels = [id2label[str(i)] for i in range(len(id2label))]
+        config["num_labels"] = len(labels)
+    try:
+        cfg = HyenaConfig(**config)
+    except ValueError as e:
+        fail(str(e))
+    model = HyenaDNAForCausalLM(cfg) if task == "embedding" else HyenaDNAForSequenceClassification(cfg)
+    sd, weights = load_state_dict(ck)
+    sd = {k: v.float() if v.is_floating_point() else v for k, v in sd.items()}
+    wanted = model.state_dict()
+    for k in wanted:
+        # the sine activation is one module shared by the filter's layers: safetensors keeps its freq once
+        if k.endswith(".freq") and k not in sd:
+            twin = next((s for s in sd if s.endswith(".freq") and s.rsplit(".implicit_filter.", 1)[0] == k.rsplit(".implicit_filter.", 1)[0]), None)
+            if twin:
+                sd[k] = sd[twin]
+    if task == "embedding":
+        sd.setdefault("lm_head.weight", wanted["lm_head.weight"])  # not used by the embedding graph
+    missing = sorted(set(wanted) - set(sd))
+    if missing:
+        fail(f"the checkpoint lacks {len(missing)} parameters the {task} model needs, e.g. {missing[:4]}. Is --task right?")
+    model.load_state_dict({k: v for k, v in sd.items() if k in wanted})
+    model.eval()
+    max_tokens = cfg.max_seq_len
+    window = a.window or max_tokens - 2
+    if window + 1 > max_tokens:
+        fail(f"--window {window} bp is {window + 1} tokens with [SEP], more than the model's {max_tokens}")
+    stride = a.stride or max(1, window // 2)
+    os.makedirs(a.out, exist_ok=True)
+    onnx_path = os.path.join(a.out, "model.onnx")
+    export_onnx(model, task, onnx_path)
+    delta = verify(model, task, onnx_path, cfg.vocab_size, "fp32")
+    with open(os.path.join(a.out, "tokenizer.json"), "w") as fh:
+        json.dump(char_tokenizer_json(), fh)
+    meta = {
+        "format": 1, "name": a.name or os.path.basename(os.path.normpath(a.out)), "task": task,
+        "description": f"HyenaDNA {arch or ''} exported by scripts/export_hyena.py (long convolutions in the time domain)",
+        "window": window, "stride": stride, "max_tokens": max_tokens,
+        "tokenizer": {"kind": "char", "file": "tokenizer.json"},
+        "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32", "max_abs_diff_vs_pytorch": float(f"{delta:.3g}"),
+                 "max_length": max_tokens},
+        "architecture": {"type": "hyenadna", **{k: v for k, v in cfg.to_dict().items() if k != "model_type"}},
+        "provenance": {"checkpoint": os.path.abspath(ck), "weights": os.path.basename(weights), "weights_sha256": sha256(weights),
+                       "architectures": config.get("architectures"), "exported": datetime.date.today().isoformat(),
+                       "script": "scripts/export_hyena.py"},
+        "license": a.license, "metrics": {},
+    }
+    if task == "classification":
+        pos = a.positive_label or labels[-1]
+        if pos not in labels:
+            fail(f"--positive-label {pos!r} is not one of the labels {labels}")
+        meta.update({"labels": labels, "positive_label": pos, "threshold": a.threshold})
+    with open(os.path.join(a.out, "grover.json"), "w") as fh:
+        json.dump(meta, fh, indent=2)
+        fh.write("\n")
+    print(f"wrote bundle {a.out} ({task}, HyenaDNA, max {max_tokens} tokens, {os.path.getsize(onnx_path) / 1e6:.1f} MB)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
