@@ -5,6 +5,8 @@
   2. pretrain: grover-mini, a small BERT masked-LM (15% masking, 80/10/10 as in BERT)
   3. finetune: ctcf, grover-mini fine-tuned to classify CTCF-bound vs unbound 1-kb sequences
   4. export  : ONNX bundles in models/grover-mini and models/ctcf with grover.json and metrics
+  (motif: an optional stage, not in "all": per-token regression of the JASPAR CTCF log-odds before
+   fine-tuning, with finetune --init motif [--motif-weight W]; tried, it did not help — see the card)
 
 Usage: /usr/bin/python3 scripts/train.py [--stage all|vocab|pretrain|finetune] [--pretrain-steps N]
 Held-out sequences (CTCF validation/test, the last 100 kb of the chr22 slice) are never trained on.
@@ -697,10 +699,13 @@ CTCF_TRIED = """
 | bag-of-tokens logistic regression (no transformer) | 0.607 |
 | logistic head on frozen grover-mini embeddings, both strands (`grover train-head`) | 0.597 (test 0.703) |
 | MLP head on frozen grover-mini embeddings (`grover train-head --head mlp`) | 0.613 (test 0.698) |
+| motif distillation before fine-tuning (`--stage motif`: the encoder regresses, per token, the best JASPAR log-odds of any motif placement over its bases, both strands; 500 steps × 32 windows of the pre-training DNA and the training split, 34 min) | not fine-tuned: after it, the encoder's best token score separates bound from unbound validation sequences at AUROC 0.470 (the PWM itself: 0.845; Spearman with the PWM score 0.096) — it did not learn the motif |
+| diagnostic: 200-bp pieces (half centred on strong sites), binary target "token overlaps a hit ≥ 10", lr 1e-3, 200 steps × 64 | token-level AUROC 0.747 → 0.772, a plateau (a model that had found the motif would be near 1) |
 
 In-silico mutagenesis (`grover mutagenesis`, `scripts/ism_vs_jaspar.py`): over the central 400 bp of
 30 CTCF-bound test sequences, the model's strongest 19-bp stretch overlaps the JASPAR best hit in 2
 (6.7%), below the 9.7% a randomly placed stretch would reach: the model has not learnt the motif.
+Even with per-token motif supervision the 3-layer BPE model learns the motif too slowly for 2 CPU cores.
 What should work next: far more pre-training (the published GROVER saw the whole genome; grover-mini
 saw ~4 Mb for 52 minutes, masked-token accuracy 2.0% vs 1.5% for token frequencies), a GPU for it, or
 starting from the published weights.
