@@ -67,6 +67,10 @@ describe('grover tokenize', () => {
     assert.equal(get('tokens_per_kb'), Number(((tokens / 20000) * 1000).toFixed(2)))
     const hist = r.stdout.split('# token length histogram\n')[1]!.split('\n\n')[0]!.split('\n').slice(1)
     assert.equal(hist.reduce((a, l) => a + Number(l.split('\t')[1]), 0), tokens)
+    // 16,499 bp in 1-kb windows: the last window (15,499-16,499) overlaps the one before by 501 bp
+    const t = await grover(['tokenize', GENOME, '--region', 'chr22_20M:1-16499', '-m', TINY, '--stats'])
+    const get2 = (k: string) => Number(new RegExp(`^${k}\\t(.+)$`, 'm').exec(t.stdout)![1])
+    assert.deepEqual([get2('bases'), get2('bases_tokenized')], [16499, 17000])
   })
 
   it('refuses what is neither a sequence nor a file', async () => {

@@ -85,12 +85,15 @@ export async function tokenize(opts: TokenizeOptions, sink: Sink): Promise<void>
   if (!Number.isInteger(window) || window < 1) throw new GroverError(`--window must be a positive whole number of bp, got ${window}.`)
   let items: AsyncIterable<Item>
   let source: string
+  /** FASTA input: the distinct bp of the regions (a region's last window may overlap its neighbour) */
+  let regionBp: number | undefined
   if (opts.input === '-') {
     items = fromStdin(opts.stdin ?? process.stdin)
     source = 'standard input'
   } else if (opts.regions?.length || opts.regionsFile || (await isFile(opts.input))) {
     const fasta = await Fasta.open(opts.input)
     const regions = await selectRegions(fasta.index, opts.regions, opts.regionsFile)
+    regionBp = regions.reduce((a, r) => a + r.end - r.start, 0)
     source = opts.input
     const progress = new Progress(regions.reduce((a, r) => a + r.end - r.start, 0), opts.progress ?? false)
     items = (async function* () {
@@ -115,7 +118,7 @@ export async function tokenize(opts: TokenizeOptions, sink: Sink): Promise<void>
     })()
     source = 'argument'
   }
-  if (opts.mode === 'stats') return stats(items, tok, sink, source, window)
+  if (opts.mode === 'stats') return stats(items, tok, sink, source, window, regionBp)
   for await (const it of items) {
     if (opts.mode === 'ids') {
       const ids = tok.encodeIds(it.seq).join(' ')
@@ -139,7 +142,12 @@ export async function tokenize(opts: TokenizeOptions, sink: Sink): Promise<void>
   }
 }
 
-async function stats(items: AsyncIterable<Item>, tok: Tokenizer, sink: Sink, source: string, window: number): Promise<void> {
+/**
+ * Token statistics of the windows the model is fed. `bases` counts each base once; `bases_tokenized`
+ * counts the bases of every window fed, so a region's last window, which overlaps its neighbour to end
+ * at the region end, counts its overlap twice, as its tokens do (tokens_per_kb uses the same count).
+ */
+async function stats(items: AsyncIterable<Item>, tok: Tokenizer, sink: Sink, source: string, window: number, regionBp?: number): Promise<void> {
   const counts = new Map<number, number>()
   const byLength = new Map<number, number>()
   let bp = 0
@@ -162,7 +170,8 @@ async function stats(items: AsyncIterable<Item>, tok: Tokenizer, sink: Sink, sou
   const lines = [
     `# grover tokenize --stats: ${source}, ${inputs} input(s) (FASTA regions in windows of ${window} bp)`,
     'statistic\tvalue',
-    `bases\t${bp}`,
+    `bases\t${regionBp ?? bp}`,
+    `bases_tokenized\t${bp}`,
     `tokens\t${tokens}`,
     `tokens_per_kb\t${((tokens / bp) * 1000).toFixed(2)}`,
     `mean_token_bp\t${(bp / tokens).toFixed(3)}`,
