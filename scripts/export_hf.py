@@ -115,19 +115,25 @@ def to_fp16_weights(path):
     onnx.save(m, path)
 
 
-def run_onnx(onnx_path, ids, mask):
+def run_onnx_feeds(onnx_path, feeds, who="export"):
+    """Run a graph with onnxruntime-node (scripts/onnx_run.mjs) on feeds {name: int rows | {"float32", "dims"}};
+    returns [(output name, array), ...] in graph order."""
     with tempfile.TemporaryDirectory() as d:
         inp = os.path.join(d, "in.json")
         out = os.path.join(d, "out")
         with open(inp, "w") as fh:
-            json.dump({"input_ids": ids.tolist(), "attention_mask": mask.tolist(),
-                       "token_type_ids": np.zeros_like(ids).tolist()}, fh)
+            json.dump(feeds, fh)
         res = subprocess.run(["node", os.path.join(HERE, "onnx_run.mjs"), onnx_path, inp, out], cwd=ROOT,
                              capture_output=True, text=True)
         if res.returncode != 0:
             fail(f"onnxruntime-node could not run {onnx_path}: {res.stderr.strip()[-500:]}")
         info = json.loads(res.stdout.strip().splitlines()[-1])
         return [(o["name"], np.fromfile(f"{out}.{i}", dtype=np.float32).reshape(o["dims"])) for i, o in enumerate(info)]
+
+
+def run_onnx(onnx_path, ids, mask):
+    return run_onnx_feeds(onnx_path, {"input_ids": ids.tolist(), "attention_mask": mask.tolist(),
+                                      "token_type_ids": np.zeros_like(ids).tolist()})
 
 
 def verify(model, task, onnx_path, vocab_size, precision, seed=0):
@@ -175,6 +181,31 @@ def verify_attentions(model, onnx_path, vocab_size, seed=0):
         fail(f"ONNX attentions differ from PyTorch by {delta:.3g}")
 
 
+def classifier_labels(config, positive_label):
+    """Labels of a classification checkpoint (config.json id2label, in output order) and the positive one,
+    checked before anything is written."""
+    id2label = config.get("id2label") or {str(i): f"LABEL_{i}" for i in range(config.get("num_labels", 2))}
+    labels = [id2label[str(i)] for i in range(len(id2label))]
+    pos = positive_label or labels[-1]
+    if pos not in labels:
+        fail(f"--positive-label {pos!r} is not one of the labels {labels}")
+    return labels, pos
+
+
+def provenance(ck, weights, config, script):
+    return {"checkpoint": os.path.abspath(ck), "weights": os.path.basename(weights), "weights_sha256": sha256(weights),
+            "architectures": config.get("architectures"), "exported": datetime.date.today().isoformat(), "script": script}
+
+
+def write_grover_json(out, meta, classifier=None, threshold=0.5):
+    """grover.json for a bundle; classifier = (labels, positive label) adds what predict needs."""
+    if classifier:
+        meta = {**meta, "labels": classifier[0], "positive_label": classifier[1], "threshold": threshold}
+    with open(os.path.join(out, "grover.json"), "w") as fh:
+        json.dump(meta, fh, indent=2)
+        fh.write("\n")
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -213,11 +244,9 @@ def main():
         fail(f"position_embedding_type {config['position_embedding_type']!r} is not supported (only absolute, as GROVER)")
     arch = (config.get("architectures") or [""])[0]
     task = args.task or ("classification" if "SequenceClassification" in arch else "masked-lm")
-    labels = None
-    if task == "classification":
-        id2label = config.get("id2label") or {"0": "LABEL_0", "1": "LABEL_1"}
-        labels = [id2label[str(i)] for i in range(len(id2label))]
-        config["num_labels"] = len(labels)
+    classifier = classifier_labels(config, args.positive_label) if task == "classification" else None
+    if classifier:
+        config["num_labels"] = len(classifier[0])
     cfg = BertConfig(**config)
     tok = json.load(open(os.path.join(ck, "tokenizer.json")))
     tok_vocab = max(list(tok["model"]["vocab"].values()) + [t["id"] for t in tok.get("added_tokens", [])]) + 1
@@ -245,20 +274,11 @@ def main():
                  "max_abs_diff_vs_pytorch": float(f"{delta:.3g}"),
                  **({"attentions_file": "model-attn.onnx"} if args.attentions else {})},
         "architecture": {"type": "dnabert2" if dnabert2 else "bert", **{k: v for k, v in cfg.to_dict().items() if k != "model_type"}},
-        "provenance": {"checkpoint": os.path.abspath(ck), "weights": os.path.basename(weights),
-                       "weights_sha256": sha256(weights), "architectures": config.get("architectures"),
-                       "exported": datetime.date.today().isoformat(), "script": "scripts/export_hf.py"},
+        "provenance": provenance(ck, weights, config, "scripts/export_hf.py"),
         "license": args.license,
         "metrics": {},
     }
-    if task == "classification":
-        pos = args.positive_label or labels[-1]
-        if pos not in labels:
-            fail(f"--positive-label {pos!r} is not one of the labels {labels}")
-        meta.update({"labels": labels, "positive_label": pos, "threshold": args.threshold})
-    with open(os.path.join(args.out, "grover.json"), "w") as fh:
-        json.dump(meta, fh, indent=2)
-        fh.write("\n")
+    write_grover_json(args.out, meta, classifier, args.threshold)
     print(f"wrote bundle {args.out} ({task}, {precision}, {os.path.getsize(onnx_path) / 1e6:.1f} MB)", file=sys.stderr)
 
 

@@ -16,14 +16,13 @@ takes any length up to max_seq_len tokens, grover.json's max_tokens, and costs g
 ONNX Runtime (onnxruntime-node) vs PyTorch: max |Δ| ≤ 1e-4 on a padded batch.
 """
 import argparse
-import datetime
 import json
 import os
 import sys
 
 from bert import export_onnx
 from dna_tokenizers import char_tokenizer_json
-from export_hf import load_state_dict, sha256, verify
+from export_hf import classifier_labels, load_state_dict, provenance, verify, write_grover_json
 from hyena import HyenaConfig, HyenaDNAForCausalLM, HyenaDNAForSequenceClassification
 
 
@@ -52,11 +51,9 @@ def main():
         fail(f"{ck}/config.json has no d_model / max_seq_len: not a HyenaDNA (HF port) config")
     arch = (config.get("architectures") or [""])[0]
     task = a.task or ("classification" if "SequenceClassification" in arch else "embedding")
-    labels = None
-    if task == "classification":
-        id2label = config.get("id2label") or {str(i): f"LABEL_{i}" for i in range(config.get("num_labels", 2))}
-        labels = [id2label[str(i)] for i in range(len(id2label))]
-        config["num_labels"] = len(labels)
+    classifier = classifier_labels(config, a.positive_label) if task == "classification" else None
+    if classifier:
+        config["num_labels"] = len(classifier[0])
     try:
         cfg = HyenaConfig(**config)
     except ValueError as e:
@@ -97,19 +94,10 @@ def main():
         "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32", "max_abs_diff_vs_pytorch": float(f"{delta:.3g}"),
                  "max_length": max_tokens},
         "architecture": {"type": "hyenadna", **{k: v for k, v in cfg.to_dict().items() if k != "model_type"}},
-        "provenance": {"checkpoint": os.path.abspath(ck), "weights": os.path.basename(weights), "weights_sha256": sha256(weights),
-                       "architectures": config.get("architectures"), "exported": datetime.date.today().isoformat(),
-                       "script": "scripts/export_hyena.py"},
+        "provenance": provenance(ck, weights, config, "scripts/export_hyena.py"),
         "license": a.license, "metrics": {},
     }
-    if task == "classification":
-        pos = a.positive_label or labels[-1]
-        if pos not in labels:
-            fail(f"--positive-label {pos!r} is not one of the labels {labels}")
-        meta.update({"labels": labels, "positive_label": pos, "threshold": a.threshold})
-    with open(os.path.join(a.out, "grover.json"), "w") as fh:
-        json.dump(meta, fh, indent=2)
-        fh.write("\n")
+    write_grover_json(a.out, meta, classifier, a.threshold)
     print(f"wrote bundle {a.out} ({task}, HyenaDNA, max {max_tokens} tokens, {os.path.getsize(onnx_path) / 1e6:.1f} MB)", file=sys.stderr)
 
 

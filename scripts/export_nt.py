@@ -14,7 +14,6 @@ for a remainder or around N, <cls> first; scripts/dna_tokenizers.py). The ONNX g
 dynamic batch and token axes) is run with onnxruntime-node and compared with PyTorch: max |Δ| ≤ 1e-4.
 """
 import argparse
-import datetime
 import json
 import os
 import sys
@@ -22,7 +21,7 @@ import sys
 from dna_tokenizers import kmer_tokenizer_json, read_vocab_txt
 from esm import EsmConfig, EsmForMaskedLM, EsmForSequenceClassification, EsmModel
 from bert import export_onnx
-from export_hf import load_state_dict, sha256, verify
+from export_hf import classifier_labels, load_state_dict, provenance, verify, write_grover_json
 
 IGNORED = ("esm.contact_head.", "esm.embeddings.position_ids")
 
@@ -64,11 +63,8 @@ def main():
     if inter is None:
         fail(f"{weights} has no esm.encoder.layer.0.intermediate.dense.weight: not an NT/ESM checkpoint")
     glu = inter.shape[0] == 2 * config["intermediate_size"]
-    labels = None
-    if task == "classification":
-        id2label = config.get("id2label") or {"0": "LABEL_0", "1": "LABEL_1"}
-        labels = [id2label[str(i)] for i in range(len(id2label))]
-    cfg = EsmConfig(**{**config, "glu": glu, "num_labels": len(labels) if labels else 2})
+    classifier = classifier_labels(config, a.positive_label) if task == "classification" else None
+    cfg = EsmConfig(**{**config, "glu": glu, "num_labels": len(classifier[0]) if classifier else 2})
     if task == "masked-lm":
         model = EsmForMaskedLM(cfg)
     elif task == "classification":
@@ -105,19 +101,10 @@ def main():
         "tokenizer": {"kind": "kmer", "file": "tokenizer.json"},
         "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32", "max_abs_diff_vs_pytorch": float(f"{delta:.3g}")},
         "architecture": {"type": "esm", **{k: v for k, v in cfg.to_dict().items() if k != "model_type"}},
-        "provenance": {"checkpoint": os.path.abspath(ck), "weights": os.path.basename(weights), "weights_sha256": sha256(weights),
-                       "architectures": config.get("architectures"), "exported": datetime.date.today().isoformat(),
-                       "script": "scripts/export_nt.py"},
+        "provenance": provenance(ck, weights, config, "scripts/export_nt.py"),
         "license": a.license, "metrics": {},
     }
-    if task == "classification":
-        pos = a.positive_label or labels[-1]
-        if pos not in labels:
-            fail(f"--positive-label {pos!r} is not one of the labels {labels}")
-        meta.update({"labels": labels, "positive_label": pos, "threshold": a.threshold})
-    with open(os.path.join(a.out, "grover.json"), "w") as fh:
-        json.dump(meta, fh, indent=2)
-        fh.write("\n")
+    write_grover_json(a.out, meta, classifier, a.threshold)
     print(f"wrote bundle {a.out} ({task}, NT {'v2' if glu else 'v1'}, {os.path.getsize(onnx_path) / 1e6:.1f} MB)", file=sys.stderr)
 
 

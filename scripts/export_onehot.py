@@ -26,21 +26,16 @@ writes its tracks as bedGraph / bigWig / TSV.
 """
 import argparse
 import datetime
-import hashlib
-import json
 import os
 import random
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import torch
 
+from export_hf import run_onnx_feeds, sha256, write_grover_json
 from onehot_models import DanQ, ProfileCNN, danq_sizes, one_hot, profile_sizes
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.join(HERE, "..")
 
 
 def fail(msg):
@@ -71,23 +66,18 @@ class BinaryExport(torch.nn.Module):
 
 
 def run_onnx(path, x):
-    with tempfile.TemporaryDirectory() as d:
-        inp, out = os.path.join(d, "in.json"), os.path.join(d, "out")
-        with open(inp, "w") as fh:
-            json.dump({"onehot": {"float32": x.reshape(-1).tolist(), "dims": list(x.shape)}}, fh)
-        res = subprocess.run(["node", os.path.join(HERE, "onnx_run.mjs"), path, inp, out], cwd=ROOT, capture_output=True, text=True)
-        if res.returncode != 0:
-            fail(f"onnxruntime-node could not run {path}: {res.stderr.strip()[-500:]}")
-        info = json.loads(res.stdout.strip().splitlines()[-1])
-        return np.fromfile(f"{out}.0", dtype=np.float32).reshape(info[0]["dims"])
+    """The graph's first output for a one-hot batch x [batch, length, 4], run by onnxruntime-node."""
+    return run_onnx_feeds(path, {"onehot": {"float32": x.reshape(-1).tolist(), "dims": list(x.shape)}})[0][1]
 
 
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def check_batch(L):
+    """Three one-hot inputs of length L: random bases, one with an N run, one with a zero-padded tail (a short last window)."""
+    r = random.Random(0)
+    seqs = ["".join(r.choice("ACGT") for _ in range(L)) for _ in range(3)]
+    seqs[1] = seqs[1][:100] + "N" * 50 + seqs[1][150:]
+    x = torch.stack([one_hot(s) for s in seqs])
+    x[2, L - 137:] = 0
+    return x
 
 
 def main():
@@ -135,11 +125,7 @@ def main():
         torch.onnx.export(wrapped, (torch.zeros(2, L, 4),), path, input_names=["onehot"], output_names=["logits"],
                           dynamic_axes={"onehot": {0: "batch"}, "logits": {0: "batch"}}, opset_version=14, do_constant_folding=True)
     # check: three sequences, one with an N run, one with a zero-padded tail (a short last window)
-    r = random.Random(0)
-    seqs = ["".join(r.choice("ACGT") for _ in range(L)) for _ in range(3)]
-    seqs[1] = seqs[1][:100] + "N" * 50 + seqs[1][150:]
-    x = torch.stack([one_hot(s) for s in seqs])
-    x[2, L - 137:] = 0
+    x = check_batch(L)
     with torch.no_grad():
         ref = wrapped(x).numpy()
         p_ref = model(x.permute(0, 2, 1))[:, a.target].numpy()
@@ -165,9 +151,7 @@ def main():
                        "exported": datetime.date.today().isoformat(), "onnx_vs_pytorch_max_abs_delta": delta},
         "license": a.license,
     }
-    with open(os.path.join(a.out, "grover.json"), "w") as fh:
-        json.dump(meta, fh, indent=2)
-        fh.write("\n")
+    write_grover_json(a.out, meta)
     print(f"wrote {a.out}: DanQ {sizes}", file=sys.stderr)
 
 
@@ -194,11 +178,7 @@ def export_profile(a, sd):
     with torch.no_grad():
         torch.onnx.export(wrapped, (torch.zeros(2, L, 4),), path, input_names=["onehot"], output_names=["profile"],
                           dynamic_axes={"onehot": {0: "batch"}, "profile": {0: "batch"}}, opset_version=14, do_constant_folding=True)
-    r = random.Random(0)
-    seqs = ["".join(r.choice("ACGT") for _ in range(L)) for _ in range(3)]
-    seqs[1] = seqs[1][:100] + "N" * 50 + seqs[1][150:]
-    x = torch.stack([one_hot(s) for s in seqs])
-    x[2, L - 137:] = 0
+    x = check_batch(L)
     with torch.no_grad():
         ref = wrapped(x).numpy()
     got = run_onnx(path, x.numpy())
@@ -222,9 +202,7 @@ def export_profile(a, sd):
                        "onnx_vs_pytorch_max_abs_delta": delta},
         "license": a.license,
     }
-    with open(os.path.join(a.out, "grover.json"), "w") as fh:
-        json.dump(meta, fh, indent=2)
-        fh.write("\n")
+    write_grover_json(a.out, meta)
     print(f"wrote {a.out}: profile CNN {sizes}", file=sys.stderr)
 
 

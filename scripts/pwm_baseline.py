@@ -32,22 +32,26 @@ def read_jaspar(path):
     return np.log2(probs / 0.25)
 
 
-def best_score(seq, lo):
+def placement_scores(seq, lo):
+    """Log-odds of every motif placement (start 0 … len − L), the better of the two strands; an N scores the
+    column minimum, so an N never makes a hit. Empty when the sequence is shorter than the motif."""
     idx = np.frombuffer(seq.encode(), dtype=np.uint8)
     lut = np.full(256, 4, dtype=np.int64)
     for i, b in enumerate(b"ACGT"):
         lut[b] = i
     x = lut[idx]
     L = lo.shape[1]
-    # N (index 4) scores the minimum of the column, so an N never makes a hit.
+    if len(x) < L:
+        return np.zeros(0)
     lo5 = np.vstack([lo, lo.min(axis=0)])
     rc_lo5 = np.vstack([lo[::-1, ::-1], lo.min(axis=0)[::-1]])
-    n = len(x) - L + 1
-    win = np.lib.stride_tricks.sliding_window_view(x, L)[:n]
+    win = np.lib.stride_tricks.sliding_window_view(x, L)
     cols = np.arange(L)
-    fwd = lo5[win, cols].sum(axis=1)
-    rev = rc_lo5[win, cols].sum(axis=1)
-    return float(max(fwd.max(), rev.max()))
+    return np.maximum(lo5[win, cols].sum(axis=1), rc_lo5[win, cols].sum(axis=1))
+
+
+def best_score(seq, lo):
+    return float(placement_scores(seq, lo).max())
 
 
 def metrics(y, s, threshold):

@@ -29,7 +29,7 @@ from export_hf import verify, verify_attentions
 from ctcf_split import load_sets
 from dna import acgt_chunks, read_fasta, revcomp, write_json
 from learn_bpe import learn, tokenizer_json
-from pwm_baseline import best_mcc_threshold, best_score, read_jaspar
+from pwm_baseline import best_mcc_threshold, best_score, placement_scores, read_jaspar
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
@@ -231,23 +231,12 @@ def stage_evalmlm(args):
 # pre-training DNA and the CTCF *training* split; validation and test sequences are never seen.
 def motif_base_scores(seq, lo):
     """Per base: the best log-odds (either strand) of any motif placement that covers the base."""
-    idx = np.frombuffer(seq.encode(), dtype=np.uint8)
-    lut = np.full(256, 4, dtype=np.int64)
-    for i, b in enumerate(b"ACGT"):
-        lut[b] = i
-    x = lut[idx]
     L = lo.shape[1]
     floor = float(lo.min(axis=0).sum())
-    if len(x) < L:
-        return np.full(len(x), floor)
-    lo5 = np.vstack([lo, lo.min(axis=0)])
-    rc5 = np.vstack([lo[::-1, ::-1], lo.min(axis=0)[::-1]])
-    win = np.lib.stride_tricks.sliding_window_view(x, L)
-    cols = np.arange(L)
-    s = np.maximum(lo5[win, cols].sum(axis=1), rc5[win, cols].sum(axis=1))
-    m = np.full(len(x), floor)
+    s = placement_scores(seq, lo)
+    m = np.full(len(seq), floor)
     n = len(s)
-    for k in range(L):
+    for k in range(L if n else 0):
         np.maximum(m[k:k + n], s, out=m[k:k + n])
     return m
 
