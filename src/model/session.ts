@@ -167,7 +167,10 @@ export class ModelSession {
   /** The output called `name`, or a clear error naming the outputs the model has. */
   requireOutput(name: string, why: string): string {
     if (this.session.outputNames.includes(name)) return name
-    throw new GroverError(`the model has no "${name}" output (${why}); its outputs: ${this.session.outputNames.join(', ')}. Re-export the bundle with scripts/export_hf.py.`)
+    const fix = this.oneHotLength !== undefined
+      ? 'One-hot models (DanQ, profile CNNs) are exported without it: use a language-model bundle for this command.'
+      : 'Re-export the bundle with its export script (scripts/export_hf.py, export_nt.py, export_hyena.py).'
+    throw new GroverError(`the model has no "${name}" output (${why}); its outputs: ${this.session.outputNames.join(', ')}. ${fix}`)
   }
 
   /** Run one batch and return output `outputName` as a flat Float32Array plus its dims. */
