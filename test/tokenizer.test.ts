@@ -6,6 +6,7 @@ import {describe, it} from 'node:test'
 import {Tokenizer as HfTokenizer} from 'tokenizers'
 
 import {GroverError} from '../src/errors.js'
+import {expandOneHot} from '../src/tokenizers/onehot.js'
 import {Tokenizer} from '../src/tokenizers/tokenizer.js'
 import {genomeSeq, ROOT, rng, tmp} from './helpers/util.js'
 
@@ -111,6 +112,20 @@ describe('tokenizer kinds against their reference tables', () => {
     assert.deepEqual(tok.encode('ACG').offsets, [[0, 1], [1, 2], [2, 3], [0, 0]])
     assert.deepEqual(tok.specialCounts, {before: 0, after: 1})
     assert.equal(tok.roleId('pad'), 4)
+  })
+})
+
+describe('one-hot encoding (Enformer/Basenji/DanQ kind)', () => {
+  it('one code per base (A C G T, anything else N), expanded to A,C,G,T rows: N 0.25 each, padding 0', () => {
+    const tok = Tokenizer.oneHot()
+    assert.equal(tok.kind, 'onehot')
+    const e = tok.encode('ACGTNacgtRY-')
+    assert.deepEqual(e.ids, [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 4, 4])
+    assert.deepEqual(e.offsets.slice(0, 3), [[0, 1], [1, 2], [2, 3]])
+    assert.deepEqual(tok.specialCounts, {before: 0, after: 0})
+    assert.equal(tok.roleId('pad'), 5)
+    const x = expandOneHot([0, 3, 4, 5, 2, 5], 2, 3)
+    assert.deepEqual(Array.from(x), [1, 0, 0, 0, 0, 0, 0, 1, 0.25, 0.25, 0.25, 0.25, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0])
   })
 })
 
