@@ -5,7 +5,7 @@ pytorch_model.bin, vocab.txt) into a grover bundle: model.onnx + tokenizer.json 
 
 Usage:
   /usr/bin/python3 scripts/export_nt.py CHECKPOINT_DIR OUT_DIR [--task masked-lm|classification|embedding]
-        [--name NAME] [--window BP] [--stride BP] [--threshold P] [--positive-label LABEL]
+        [--attentions] [--name NAME] [--window BP] [--stride BP] [--threshold P] [--positive-label LABEL]
 
 No `transformers` and no trust_remote_code: the weights load into plain PyTorch modules with the same
 parameter names (scripts/esm.py), v1 (absolute positions, GELU) and v2 (rotary, SwiGLU, no FFN biases)
@@ -20,8 +20,8 @@ import sys
 
 from dna_tokenizers import kmer_tokenizer_json, read_vocab_txt
 from esm import EsmConfig, EsmForMaskedLM, EsmForSequenceClassification, EsmModel
-from bert import export_onnx
-from export_hf import classifier_labels, load_state_dict, provenance, verify, write_grover_json
+from bert import export_attentions_onnx, export_onnx
+from export_hf import classifier_labels, load_state_dict, provenance, verify, verify_attentions, write_grover_json
 
 IGNORED = ("esm.contact_head.", "esm.embeddings.position_ids")
 
@@ -36,6 +36,7 @@ def main():
     ap.add_argument("checkpoint")
     ap.add_argument("out")
     ap.add_argument("--task", choices=["masked-lm", "classification", "embedding"])
+    ap.add_argument("--attentions", action="store_true", help="also write model-attn.onnx, the graph with attention outputs (grover attention)")
     ap.add_argument("--name")
     ap.add_argument("--window", type=int, help="bp per window (6-mers: about window/6 tokens; default 6000, or what the model's positions allow)")
     ap.add_argument("--stride", type=int, help="bp between windows (default half the window)")
@@ -92,6 +93,9 @@ def main():
     onnx_path = os.path.join(a.out, "model.onnx")
     export_onnx(model, task, onnx_path)
     delta = verify(model, task, onnx_path, cfg.vocab_size, "fp32")
+    if a.attentions:
+        export_attentions_onnx(model, os.path.join(a.out, "model-attn.onnx"))
+        verify_attentions(model, os.path.join(a.out, "model-attn.onnx"), cfg.vocab_size)
     with open(os.path.join(a.out, "tokenizer.json"), "w") as fh:
         json.dump(kmer_tokenizer_json(tokens), fh)
     meta = {
@@ -99,7 +103,8 @@ def main():
         "description": f"Nucleotide Transformer {'v2 (rotary, SwiGLU)' if glu else 'v1 (absolute positions, GELU)'} {arch or 'ESM'} exported by scripts/export_nt.py",
         "window": window, "stride": stride, "max_tokens": max_tokens,
         "tokenizer": {"kind": "kmer", "file": "tokenizer.json"},
-        "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32", "max_abs_diff_vs_pytorch": float(f"{delta:.3g}")},
+        "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32", "max_abs_diff_vs_pytorch": float(f"{delta:.3g}"),
+                 **({"attentions_file": "model-attn.onnx"} if a.attentions else {})},
         "architecture": {"type": "esm", **{k: v for k, v in cfg.to_dict().items() if k != "model_type"}},
         "provenance": provenance(ck, weights, config, "scripts/export_nt.py"),
         "license": a.license, "metrics": {},
