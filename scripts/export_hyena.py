@@ -5,14 +5,15 @@ config.json, model.safetensors or pytorch_model.bin) into a grover bundle: model
 
 Usage:
   /usr/bin/python3 scripts/export_hyena.py CHECKPOINT_DIR OUT_DIR [--task embedding|classification]
-        [--name NAME] [--window BP] [--stride BP] [--threshold P] [--positive-label LABEL]
+        [--max-length TOKENS] [--name NAME] [--window BP] [--stride BP] [--threshold P] [--positive-label LABEL]
 
 HyenaDNAForCausalLM checkpoints become embedding bundles (grover embed; HyenaDNA is a causal model, not
 a masked one, so grover fill does not apply); HyenaDNAForSequenceClassification ones become classifiers
 (grover predict / score / evaluate), scored at the last real token as the HF port does. The tokenizer
 is HyenaDNA's character table (grover's char kind: one token per base, [SEP] last;
 scripts/dna_tokenizers.py). The long convolutions run in the time domain (scripts/hyena.py): the graph
-takes any length up to max_seq_len tokens, grover.json's max_tokens, and costs grow as length².
+takes any length up to --max-length tokens (default max_seq_len, at most 32,768; grover.json's
+max_tokens), and costs grow as length × max-length per channel — pick the window you will run.
 ONNX Runtime (onnxruntime-node) vs PyTorch: max |Δ| ≤ 1e-4 on a padded batch.
 """
 import argparse
@@ -37,7 +38,8 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--task", choices=["embedding", "classification"])
     ap.add_argument("--name")
-    ap.add_argument("--window", type=int, help="bp per window (default: max_seq_len − 2)")
+    ap.add_argument("--max-length", type=int, help="longest input the graph takes, in tokens (default: max_seq_len, at most 32,768; cost grows as length × this)")
+    ap.add_argument("--window", type=int, help="bp per window (default: the maximum length − 2)")
     ap.add_argument("--stride", type=int, help="bp between windows (default half the window)")
     ap.add_argument("--threshold", type=float, default=0.5)
     ap.add_argument("--positive-label")
@@ -75,7 +77,14 @@ def main():
         fail(f"the checkpoint lacks {len(missing)} parameters the {task} model needs, e.g. {missing[:4]}. Is --task right?")
     model.load_state_dict({k: v for k, v in sd.items() if k in wanted})
     model.eval()
-    max_tokens = cfg.max_seq_len
+    # The graph's fixed maximum length: the long filter is materialised at this many taps and every
+    # input (up to it) is convolved with them, so cost is length × max_length per channel. The first
+    # taps are the same whatever the cut, so results equal HyenaDNA's for any input up to it.
+    max_tokens = a.max_length or min(cfg.max_seq_len, 32768)
+    if max_tokens > cfg.max_seq_len:
+        fail(f"--max-length {max_tokens} exceeds the model's max_seq_len {cfg.max_seq_len}")
+    for layer in model.hyena.backbone.layers:
+        layer.mixer.l_max = max_tokens
     window = a.window or max_tokens - 2
     if window + 1 > max_tokens:
         fail(f"--window {window} bp is {window + 1} tokens with [SEP], more than the model's {max_tokens}")

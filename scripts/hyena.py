@@ -9,8 +9,9 @@ LayerNorm → MLP (tanh-approximated GELU) → residual; a final LayerNorm. Caus
 
 The long convolution is computed in the time domain (a depthwise Conv1d whose kernel is the filter,
 flipped, with L−1 zeros of left padding) instead of HyenaDNA's FFT: the two are the same causal
-convolution, and ONNX (opset 14) has no FFT. The filter covers at most max_seq_len positions: that is
-the longest input the exported graph takes (grover.json max_tokens). Cost grows as L² per layer.
+convolution, and ONNX (opset 14) has no FFT. The filter is materialised at a fixed length (max_seq_len,
+or less when exported with --max-length): the longest input the graph takes (grover.json max_tokens).
+Cost grows as length × that per channel.
 """
 import math
 
@@ -128,7 +129,8 @@ class HyenaOperator(nn.Module):
         u = self.in_proj(u).transpose(1, 2)
         uc = self.short_filter(u)[..., :L]
         x0, x1, v = uc.split(self.d, dim=1)
-        k = self.filter_fn.filter(self.l_max)[0].transpose(0, 1)  # [d, max_seq_len]: the same taps HyenaDNA uses, for every L
+        # [d, l_max]: HyenaDNA's taps for every L ≤ l_max (l_max = max_seq_len, or the export's --max-length)
+        k = self.filter_fn.filter(self.l_max)[0].transpose(0, 1)
         v = v * x1
         v = causal_conv(v, k) + v * self.filter_fn.bias.unsqueeze(-1)
         return self.out_proj((v * x0).transpose(1, 2))
