@@ -69,6 +69,26 @@ describe('shipped models', () => {
     assert.ok(Math.abs(got - meta('ctcf').metrics.test.auroc) <= 0.002, `grover ${got.toFixed(4)} vs training ${meta('ctcf').metrics.test.auroc}`)
   })
 
+  it('prom300: grover.json keys, and predict + evaluate on its committed test split reproduce the recorded test AUROC/AUPRC', async () => {
+    const p = meta('prom300')
+    assert.deepEqual([p.task, p.trained, p.labels, p.positive_label, p.window], ['classification', true, ['non_promoter', 'promoter'], 'promoter', 300])
+    for (const k of ['auroc', 'auprc', 'mcc']) {
+      assert.equal(typeof p.metrics.test[k], 'number')
+      assert.equal(typeof p.baseline.kmer_lr.test[k], 'number')
+    }
+    const d = tmp()
+    const scores = join(d, 'scores.tsv')
+    const r = await grover(['predict', join(ROOT, 'data', 'prom300', 'prom300_test.fa'), '--model', 'prom300', '--format', 'tsv', '--threshold', '0', '-q', '-o', scores])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(readFileSync(scores, 'utf8').trim().split('\n').length, 1 + 880) // one window per 300-bp sequence
+    const e = await grover(['evaluate', scores, '--truth', join(ROOT, 'data', 'prom300', 'prom300_test.truth.bed'), '--model', 'prom300', '--json'])
+    assert.equal(e.code, 0, e.stderr)
+    const j = JSON.parse(e.stdout)
+    assert.deepEqual([j.n, j.positives], [880, 440])
+    assert.ok(Math.abs(j.auroc - p.metrics.test.auroc) <= 2e-3, `grover ${j.auroc} vs training ${p.metrics.test.auroc}`)
+    assert.ok(Math.abs(j.auprc - p.metrics.test.auprc) <= 2e-3, `grover ${j.auprc} vs training ${p.metrics.test.auprc}`)
+  })
+
   it('predict without --model uses ctcf', async () => {
     const r = await grover(['predict', GENOME, '--region', 'chr22_20M:1-5000', '--threshold', '0', '-q'])
     assert.equal(r.code, 0, r.stderr)
