@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from sklearn.metrics import average_precision_score, matthews_corrcoef, roc_auc_score
 
-from bert import BertConfig, BertForMaskedLM, BertForSequenceClassification, BertModel, export_attentions_onnx, export_onnx, init_weights
+from bert import BertConfig, BertForMaskedLM, BertForSequenceClassification, export_attentions_onnx, export_onnx, init_weights
 from bpe import BPE
 from export_hf import verify, verify_attentions
 from ctcf_split import load_sets
@@ -285,11 +285,7 @@ def stage_motif(args):
     torch.manual_seed(args.seed)
     bpe = BPE(os.path.join(WORK, "tokenizer.json"))
     lo = read_jaspar(os.path.join(DATA, "MA0139.1.jaspar"))
-    ck = torch.load(os.path.join(WORK, "grover-mini.pt"))
-    cfg = BertConfig(**{**ck["config"], "classifier_pooling": args.head})
-    model = BertForSequenceClassification(cfg)
-    init_weights(model)
-    model.load_state_dict({k: v for k, v in ck["state_dict"].items() if k.startswith("bert.")}, strict=False)
+    model, cfg, _ = classifier_from(torch.load(os.path.join(WORK, "grover-mini.pt")), args.head)
     head = MotifHead(cfg.hidden_size)
     model.to(DEVICE)
     head.to(DEVICE)
@@ -396,16 +392,73 @@ def cls_metrics(y, p, t):
             "mcc": round(float(matthews_corrcoef(y, p >= t)), 4), "n": int(len(y)), "positives": int(sum(y))}
 
 
+def classifier_from(ck, pooling):
+    """A classifier (new head, HF BERT initialisation) whose encoder is a checkpoint's bert.* weights; also
+    its config and the parameter names that did not come from the checkpoint."""
+    cfg = BertConfig(**{**ck["config"], "classifier_pooling": pooling})
+    model = BertForSequenceClassification(cfg)
+    init_weights(model)
+    missing = model.load_state_dict({k: v for k, v in ck["state_dict"].items() if k.startswith("bert.")}, strict=False)
+    return model, cfg, missing.missing_keys
+
+
+def finetune(model, sample, ys, valid_seqs, vy, bpe, *, epochs, batch, lr, rng, name="finetune",
+             extra_params=(), aux_loss=None, on_best=None):
+    """The fine-tuning loop every classifier here uses: AdamW, warm-up then linear decay, gradient clipping,
+    batches of shuffled examples each on a random strand (sample(i, strand_rc) → (token ids, bases)), and
+    the epoch with the best validation AUROC (both strands averaged) kept. aux_loss(pieces, hidden) adds a
+    second loss; on_best(state, epoch, auroc) sees each new best. Returns (best state, its epoch, minutes)."""
+    steps_per_epoch = math.ceil(len(ys) / batch)
+    total = steps_per_epoch * epochs
+    params = list(model.parameters()) + list(extra_params)
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    best = (-1.0, None, -1)
+    step = 0
+    t0 = time.time()
+    for epoch in range(epochs):
+        idx = list(range(len(ys)))
+        rng.shuffle(idx)
+        for b in range(0, len(idx), batch):
+            part = idx[b:b + batch]
+            pieces = [sample(i, rng.random() >= 0.5) for i in part]  # reverse-complement augmentation
+            ids, mask = pad_batch([p[0] for p in pieces], bpe.pad)
+            y = torch.tensor([ys[i] for i in part])
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, total, lr, steps_per_epoch // 2)
+            logits, h, _ = model(*on(ids, mask))
+            loss = torch.nn.functional.cross_entropy(logits, y.to(DEVICE))
+            if aux_loss is not None:
+                loss = loss + aux_loss(pieces, h)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            step += 1
+            if step % 20 == 0:
+                log(f"{name} epoch {epoch + 1} step {step}/{total} loss {loss.item():.3f}")
+        auc = roc_auc_score(vy, predict_probs(model, valid_seqs, bpe))
+        log(f"{name} epoch {epoch + 1}: validation AUROC {auc:.4f} ({(time.time() - t0) / 60:.1f} min)")
+        if auc > best[0]:
+            best = (auc, cpu_state(model), epoch + 1)
+            if on_best is not None:
+                on_best(best[1], best[2], auc)
+    return best[1], best[2], (time.time() - t0) / 60
+
+
+def held_out(model, valid_seqs, vy, test_seqs, ty, bpe):
+    """Validation and test probabilities of a trained classifier, and its threshold: best MCC on validation."""
+    vp = predict_probs(model, valid_seqs, bpe)
+    threshold = float(best_mcc_threshold(vy, vp))
+    return vp, predict_probs(model, test_seqs, bpe), threshold
+
+
 def stage_finetune(args):
     torch.manual_seed(args.seed)
     bpe = BPE(os.path.join(WORK, "tokenizer.json"))
     base = "grover-mini-motif.pt" if args.init == "motif" else "grover-mini.pt"
     ck = torch.load(os.path.join(WORK, base))
-    cfg = BertConfig(**{**ck["config"], "classifier_pooling": args.head})
-    model = BertForSequenceClassification(cfg)
-    init_weights(model)
-    missing = model.load_state_dict({k: v for k, v in ck["state_dict"].items() if k.startswith("bert.")}, strict=False)
-    log(f"finetune: from {base}; not from it:", missing.missing_keys)
+    model, cfg, missing = classifier_from(ck, args.head)
+    log(f"finetune: from {base}; not from it:", missing)
     model.to(DEVICE)
     head = None
     if args.motif_weight > 0:
@@ -452,58 +505,32 @@ def stage_finetune(args):
 
         def sample(i, strand_rc):
             return (enc_r[i], revcomp(train[i][0])) if strand_rc else (enc_f[i], train[i][0])
-    steps_per_epoch = math.ceil(len(train) / args.batch)
-    total = steps_per_epoch * args.epochs
-    params = list(model.parameters()) + (list(head.parameters()) if head is not None else [])
-    opt = torch.optim.AdamW(params, lr=args.finetune_lr, weight_decay=0.01)
     rng = random.Random(args.seed)
     vy = np.array([y for _, y in data["valid"]])
-    best = (-1.0, None, -1)
-    step = 0
-    t0 = time.time()
-    for epoch in range(args.epochs):
-        idx = list(range(len(train)))
-        rng.shuffle(idx)
-        for b in range(0, len(idx), args.batch):
-            part = idx[b:b + args.batch]
-            pieces = [sample(i, rng.random() >= 0.5) for i in part]  # reverse-complement augmentation
-            ids, mask = pad_batch([p[0] for p in pieces], bpe.pad)
-            y = torch.tensor([ys[i] for i in part])
-            for g in opt.param_groups:
-                g["lr"] = lr_at(step, total, args.finetune_lr, steps_per_epoch // 2)
-            logits, h, _ = model(*on(ids, mask))
-            loss = torch.nn.functional.cross_entropy(logits, y.to(DEVICE))
-            if head is not None:
-                tg = pad_targets([token_motif_targets(t, s, bpe, lo_m) for t, s in pieces]).to(DEVICE)
-                loss = loss + args.motif_weight * motif_loss(head(h), tg)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            step += 1
-            if step % 20 == 0:
-                log(f"finetune epoch {epoch + 1} step {step}/{total} loss {loss.item():.3f}")
-        vp = predict_probs(model, [s for s, _ in data["valid"]], bpe)
-        auc = roc_auc_score(vy, vp)
-        log(f"finetune epoch {epoch + 1}: validation AUROC {auc:.4f} ({(time.time() - t0) / 60:.1f} min)")
-        if auc > best[0]:
-            best = (auc, cpu_state(model), epoch + 1)
-            # saved as it improves, so an interrupted run still leaves its best model behind
-            torch.save({"state_dict": best[1], "config": cfg.to_dict(), "epoch": best[2], "valid_auroc": auc},
-                       os.path.join(WORK, f"{args.run}.best-so-far.pt"))
-    minutes = (time.time() - t0) / 60
-    model.load_state_dict(best[1])
-    vp = predict_probs(model, [s for s, _ in data["valid"]], bpe)
-    threshold = best_mcc_threshold(vy, vp)
+
+    def aux_loss(pieces, h):
+        tg = pad_targets([token_motif_targets(t, s, bpe, lo_m) for t, s in pieces]).to(DEVICE)
+        return args.motif_weight * motif_loss(head(h), tg)
+
+    def save_best(state, epoch, auc):
+        # saved as it improves, so an interrupted run still leaves its best model behind
+        torch.save({"state_dict": state, "config": cfg.to_dict(), "epoch": epoch, "valid_auroc": auc},
+                   os.path.join(WORK, f"{args.run}.best-so-far.pt"))
+
+    state, best_epoch, minutes = finetune(
+        model, sample, ys, [s for s, _ in data["valid"]], vy, bpe, epochs=args.epochs, batch=args.batch,
+        lr=args.finetune_lr, rng=rng, extra_params=head.parameters() if head is not None else (),
+        aux_loss=aux_loss if head is not None else None, on_best=save_best)
+    model.load_state_dict(state)
     ty = np.array([y for _, y in data["test"]])
-    tp = predict_probs(model, [s for s, _ in data["test"]], bpe)
+    vp, tp, threshold = held_out(model, [s for s, _ in data["valid"]], vy, [s for s, _ in data["test"]], ty, bpe)
     # PWM baseline on the same split, its threshold chosen on validation as ours is.
     lo = read_jaspar(os.path.join(DATA, "MA0139.1.jaspar"))
     pv = np.array([best_score(s, lo) for s, _ in data["valid"]])
     pt = np.array([best_score(s, lo) for s, _ in data["test"]])
     pwm_t = best_mcc_threshold(vy, pv)
     result = {"valid": cls_metrics(vy, vp, threshold), "test": cls_metrics(ty, tp, threshold),
-              "threshold": round(threshold, 4), "best_epoch": best[2], "minutes": round(minutes, 1),
+              "threshold": round(threshold, 4), "best_epoch": best_epoch, "minutes": round(minutes, 1),
               "pwm": {"valid": cls_metrics(vy, pv, pwm_t), "test": cls_metrics(ty, pt, pwm_t),
                       "threshold_log_odds": round(pwm_t, 3)}}
     log("finetune:", json.dumps(result))

@@ -10,19 +10,17 @@ stages, ~52 min); they are made first when missing. Fine-tuning takes minutes on
 import argparse
 import itertools
 import json
-import math
 import os
 import random
 import shutil
 import sys
-import time
 
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 
 import train
-from bert import BertConfig, BertForSequenceClassification, export_onnx, init_weights
+from bert import export_onnx
 from bpe import BPE
 from dna import revcomp, write_json
 from export_hf import verify
@@ -86,51 +84,20 @@ def main():
         train.stage_pretrain(targs)
     torch.manual_seed(a.seed)
     bpe = BPE(os.path.join(work, "tokenizer.json"))
-    ck = torch.load(os.path.join(work, "grover-mini.pt"))
-    cfg = BertConfig(**{**ck["config"], "classifier_pooling": "mean"})
-    model = BertForSequenceClassification(cfg)
-    init_weights(model)
-    model.load_state_dict({k: v for k, v in ck["state_dict"].items() if k.startswith("bert.")}, strict=False)
+    model, cfg, _ = train.classifier_from(torch.load(os.path.join(work, "grover-mini.pt")), "mean")
     data = sets()
     tr = data["train"]
     enc = {True: [bpe.encode(revcomp(s)) for _, s, _ in tr], False: [bpe.encode(s) for _, s, _ in tr]}
-    ys = [lab for _, _, lab in tr]
     vseq = [s for _, s, _ in data["valid"]]
     vy = np.array([lab for _, _, lab in data["valid"]])
-    steps_per_epoch = math.ceil(len(tr) / a.batch)
-    total = steps_per_epoch * a.epochs
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
-    rng = random.Random(a.seed)
-    best = (-1.0, None, 0)
-    step = 0
-    t0 = time.time()
-    from sklearn.metrics import roc_auc_score
-    for epoch in range(a.epochs):
-        idx = list(range(len(tr)))
-        rng.shuffle(idx)
-        for b in range(0, len(idx), a.batch):
-            part = idx[b:b + a.batch]
-            ids, mask = train.pad_batch([enc[rng.random() >= 0.5][i] for i in part], bpe.pad)
-            for g in opt.param_groups:
-                g["lr"] = train.lr_at(step, total, a.lr, steps_per_epoch // 2)
-            loss = torch.nn.functional.cross_entropy(model(ids, mask)[0], torch.tensor([ys[i] for i in part]))
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            step += 1
-        auc = roc_auc_score(vy, train.predict_probs(model, vseq, bpe))
-        train.log(f"prom300 epoch {epoch + 1}: loss {loss.item():.3f}, validation AUROC {auc:.4f} ({(time.time() - t0) / 60:.1f} min)")
-        if auc > best[0]:
-            best = (auc, train.cpu_state(model), epoch + 1)
-    minutes = (time.time() - t0) / 60
-    model.load_state_dict(best[1])
-    vp = train.predict_probs(model, vseq, bpe)
-    threshold = best_mcc_threshold(vy, vp)
+    state, best_epoch, minutes = train.finetune(
+        model, lambda i, strand_rc: (enc[strand_rc][i], None), [lab for _, _, lab in tr], vseq, vy, bpe,
+        epochs=a.epochs, batch=a.batch, lr=a.lr, rng=random.Random(a.seed), name="prom300")
+    model.load_state_dict(state)
     ty = np.array([lab for _, _, lab in data["test"]])
-    tp = train.predict_probs(model, [s for _, s, _ in data["test"]], bpe)
+    vp, tp, threshold = train.held_out(model, vseq, vy, [s for _, s, _ in data["test"]], ty, bpe)
     result = {"valid": train.cls_metrics(vy, vp, threshold), "test": train.cls_metrics(ty, tp, threshold),
-              "threshold": round(float(threshold), 4), "best_epoch": best[2], "minutes": round(minutes, 1)}
+              "threshold": round(threshold, 4), "best_epoch": best_epoch, "minutes": round(minutes, 1)}
     base = kmer_baseline(data)
     train.log("prom300:", json.dumps(result), "6-mer LR:", json.dumps({k: base[k] for k in ("valid", "test")}))
 
@@ -151,7 +118,7 @@ def main():
         "architecture": arch,
         "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32", "max_abs_diff_vs_pytorch": float(f"{delta:.3g}"),
                  "outputs": {"logits": "[batch, 2]", "last_hidden_state": "[batch, tokens, hidden]"}},
-        "provenance": {"script": "scripts/train_prom300.py", "seed": a.seed, "base": "grover-mini", "best_epoch": best[2],
+        "provenance": {"script": "scripts/train_prom300.py", "seed": a.seed, "base": "grover-mini", "best_epoch": best_epoch,
                        "epochs": a.epochs, "lr": a.lr, "minutes_on_2_cpu_cores": result["minutes"],
                        "data": "data/prom300 (EPDnew human TATA promoters via egochao/DeePromoter, MIT; negatives by scripts/prom300_data.py)"},
         "license": "MIT (weights trained here; data terms in data/SOURCES.md)",
