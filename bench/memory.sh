@@ -4,6 +4,8 @@
 # build/bench/. Uses the tiny fixture model with --window = --stride = 1000 so the 50-Mb run takes
 # a couple of minutes on 2 cores; the pipeline (reading, tokenizing, batching, writing) is predict's own.
 # Needs GNU time (Debian: apt-get install time). Prints "<MB> <peak RSS MiB> <seconds>" per size and the ratio.
+#   bash bench/memory.sh           # the tiny fixture, windows = stride = 1000
+#   bash bench/memory.sh ctcf      # the shipped ctcf model at its own window and stride (fully convolutional)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build/bench
@@ -16,10 +18,11 @@ if [ ! -s "$big" ]; then
   rm -f "$big.fai"
 fi
 node bin/run.js tokenize "$big" --region chr22_20M_copy01:1-10 -q > /dev/null 2>&1 || true   # build the .fai outside the timing
+if [ $# -gt 0 ]; then model_args=(--model "$1"); else model_args=(--model test/fixtures/tiny-ctcf --window 1000 --stride 1000); fi
 run() {
   local fa=$1 label=$2
-  /usr/bin/time -f '%M %e' -o build/bench/time.txt node bin/run.js predict "$fa" --model test/fixtures/tiny-ctcf \
-    --window 1000 --stride 1000 --threshold 0 -q > /dev/null 2> build/bench/stderr.txt
+  /usr/bin/time -f '%M %e' -o build/bench/time.txt node bin/run.js predict "$fa" "${model_args[@]}" \
+    --threshold 0 -q > /dev/null 2> build/bench/stderr.txt
   read -r kb secs < build/bench/time.txt
   echo "$label $((kb / 1024)) $secs"
 }

@@ -2,7 +2,7 @@
  * Pipeline overhead: end-to-end `predict` throughput divided by bare `session.run` throughput on the
  * same batches, in one process:
  *
- *   npm run -s bench:pipeline -- [--model ctcf] [--region chr22_20M:1-200000] [--batch-size 16] [--device cpu]
+ *   npm run -s bench:pipeline -- [--model ctcf-lm] [--region chr22_20M:1-200000] [--batch-size 16] [--device cpu]
  *
  * Bare: the batches predict would form (same windowing, tokenizer, padding) are built first, then only
  * session.run is timed over them. End to end: predict() itself (FASTA reading, tokenizing, batching,
@@ -29,7 +29,7 @@ const opt = (name: string, dflt: string) => {
 }
 const ROOT = join(import.meta.dirname, '..')
 const fastaPath = opt('fasta', join(ROOT, 'data', 'chr22_20M.fa'))
-const model = opt('model', 'ctcf')
+const model = opt('model', 'ctcf-lm') // a token model: the pipeline this measures is tokenize → pad → run
 const region = opt('region', 'chr22_20M:1-200000')
 const batchSize = Number(opt('batch-size', '16'))
 const device = opt('device', 'cpu') as Device

@@ -6,7 +6,7 @@ stretch. Prints per-sequence rows and the overlap rate next to the rate a random
 would reach (chance).
 
 Usage: /usr/bin/python3 scripts/ism_vs_jaspar.py [--n 30] [--from 300 --to 700] [--model ctcf]
-Needs: build/ctcf_test/test.fa (scripts/ctcf_test_set.py build/ctcf_test) and a built grover.
+Needs a built grover; writes build/ctcf_test/test.fa (scripts/ctcf_test_set.py) when it is missing.
 """
 import argparse
 import json
@@ -44,6 +44,8 @@ def main():
     ap.add_argument("--model", default="ctcf")
     ap.add_argument("--fasta", default=os.path.join(ROOT, "build", "ctcf_test", "test.fa"))
     args = ap.parse_args()
+    if not os.path.exists(args.fasta):
+        subprocess.run([sys.executable, os.path.join(HERE, "ctcf_test_set.py"), os.path.dirname(args.fasta)], check=True, stdout=subprocess.DEVNULL)
     lo = read_jaspar(os.path.join(ROOT, "data", "MA0139.1.jaspar"))
     W = lo.shape[1]
     seqs = [(n, s) for n, s in read_fasta(args.fasta) if n.startswith("bound_")][: args.n]

@@ -119,3 +119,99 @@ class _Dilated(nn.Module):
 
     def forward(self, h):
         return h + self.conv(nn.functional.gelu(h))
+
+
+# ---------------------------------------------------------------- scanning CNN (grover's CTCF model)
+def scan_receptive_field(s):
+    """bp that one trunk feature sees: every convolution adds (kernel − 1) · dilation, a stride-1 max-pool (size − 1)."""
+    r = 1
+    for i, (_, _, k, d, *_) in enumerate(s["convs"]):
+        r += (k - 1) * d
+        if i + 1 < len(s["convs"]):
+            r += s["pool_between"] - 1
+    return r
+
+
+def central(f, length, center, R):
+    """The feature positions [batch, channels, positions] whose receptive field lies in the central `center`
+    bp of an input of `length` bp (all of them when it is not longer). Written with tensor arithmetic on
+    the positions so that torch.onnx traces it as graph operations: the exported graph crops any input
+    length the same way."""
+    if not torch.jit.is_tracing() and length <= center:
+        return f
+    pos = torch.arange(f.shape[2])
+    L = pos[-1] + R  # the input length, as a traced value
+    cut = L > center
+    start = torch.where(cut, torch.div(L - center, 2, rounding_mode="floor"), torch.zeros_like(L))
+    count = torch.where(cut, torch.full_like(L, center - R + 1), L - R + 1)
+    return f.index_select(2, torch.arange(count) + start)
+
+
+class ScanCNN(nn.Module):
+    """A one-hot classifier that grover scans fully convolutionally: a trunk of valid (unpadded) stride-1
+    convolutions with ReLU (a stride-1 max-pool of size pool_between between them), global pooling of the
+    trunk's features over the input (each of s["pooling"]: max, mean; concatenated in that order, channel
+    by channel), and a linear head (or one hidden layer) to the label logits. Feature p depends only on bases
+    p … p + receptive_field − 1, so the features of a long chunk are those of every window inside it and
+    grover pools windows out of one trunk pass per chunk (grover.json "onnx.scan").
+    s = {"convs": [[in, out, kernel, dilation(, groups)], …], "pool_between": 1,
+         "pooling": [{"op": "max"}, {"op": "mean"}, {"op": "max", "center": 400}, …],
+         "hidden": 0, "labels": 2, "dropout": 0.2}; input [batch, length, 4] (A, C, G, T; N = 0.25).
+    A pooling with "center": c covers only the positions whose receptive field lies in the input's central
+    c bp, from ⌊(length − c)/2⌋ (all positions when the input is not longer than c)."""
+    def __init__(self, s):
+        super().__init__()
+        self.s = s
+        self.convs = nn.ModuleList([nn.Conv1d(c[0], c[1], c[2], dilation=c[3], groups=c[4] if len(c) > 4 else 1) for c in s["convs"]])
+        self.between = nn.MaxPool1d(s["pool_between"], stride=1) if s.get("pool_between", 1) > 1 else nn.Identity()
+        width = s["convs"][-1][1] * len(s["pooling"])
+        self.dropout = nn.Dropout(s.get("dropout", 0.0))
+        if s.get("hidden"):
+            self.head = nn.Sequential(nn.Linear(width, s["hidden"]), nn.ReLU(), nn.Linear(s["hidden"], s["labels"]))
+        else:
+            self.head = nn.Sequential(nn.Linear(width, s["labels"]))
+
+    @property
+    def receptive_field(self):
+        return scan_receptive_field(self.s)
+
+    def trunk(self, onehot):
+        """[batch, length, 4] → features [batch, channels, length − receptive_field + 1]."""
+        h = onehot.permute(0, 2, 1)
+        for i, conv in enumerate(self.convs):
+            if i:
+                h = self.between(h)
+            h = torch.relu(conv(h))
+        return h
+
+    def pool(self, f):
+        length = f.shape[2] + self.receptive_field - 1
+        parts = []
+        for p in self.s["pooling"]:
+            g = f
+            c = p.get("center")
+            if c is not None:
+                g = central(f, length, c, self.receptive_field)
+            parts.append(g.amax(dim=2) if p["op"] == "max" else g.mean(dim=2))
+        return torch.cat(parts, dim=1)
+
+    def forward(self, onehot):
+        return self.head(self.dropout(self.pool(self.trunk(onehot))))
+
+
+class ScanTrunk(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, onehot):
+        return self.model.trunk(onehot)
+
+
+class ScanHead(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, pooled):
+        return self.model.head(pooled)

@@ -4,7 +4,8 @@
   1. vocab   : a 600-merge GROVER-style BPE vocabulary on the chr22 slice + the CTCF training split
   2. pretrain: grover-mini, a small BERT masked-LM (15% masking, 80/10/10 as in BERT)
   3. finetune: ctcf, grover-mini fine-tuned to classify CTCF-bound vs unbound 1-kb sequences
-  4. export  : ONNX bundles in models/grover-mini and models/ctcf with grover.json and metrics
+  4. export  : ONNX bundles in models/grover-mini and models/ctcf-lm with grover.json and metrics
+  (models/ctcf-lm was the default CTCF model until the one-hot CNN of scripts/train_ctcf.py replaced it)
   (motif: an optional stage, not in "all": per-token regression of the JASPAR CTCF log-odds before
    fine-tuning, with finetune --init motif [--motif-weight W]; tried, it did not help — see the card)
 
@@ -578,13 +579,13 @@ def stage_export(args):
     write_mini_card(pre, arch, mlm_delta)
     log("export: wrote models/grover-mini")
     if ft is None:
-        log(f"export: no fine-tuned checkpoint {ft_path}; models/ctcf left as it is")
+        log(f"export: no fine-tuned checkpoint {ft_path}; models/ctcf-lm left as it is")
         return
     # ctcf: classifier
-    out, m, cls_delta = export_bundle("ctcf", BertForSequenceClassification, ft, "classification")
+    out, m, cls_delta = export_bundle("ctcf-lm", BertForSequenceClassification, ft, "classification")
     r = ft["result"]
     write_json(os.path.join(out, "grover.json"), {
-        **common, "name": "ctcf", "task": "classification",
+        **common, "name": "ctcf-lm", "task": "classification",
         "description": "CTCF binding classifier: grover-mini fine-tuned on 1-kb CTCF-bound vs unbound human sequences",
         "labels": ["unbound", "bound"], "positive_label": "bound", "threshold": r["threshold"],
         "onnx": {"file": "model.onnx", "opset": 14, "precision": "fp32",
@@ -596,7 +597,7 @@ def stage_export(args):
         "baseline": {"pwm": {"motif": "JASPAR MA0139.1", "valid": r["pwm"]["valid"], "test": r["pwm"]["test"],
                              "threshold_log_odds": r["pwm"]["threshold_log_odds"]}}})
     write_ctcf_card(pre, ft, arch, cls_delta)
-    log("export: wrote models/ctcf")
+    log("export: wrote models/ctcf-lm")
 
 
 def _shape(arch):
@@ -658,15 +659,17 @@ def write_ctcf_card(pre, ft, arch, cls_delta):
         status = (f"\n> **Status: this model does not beat the JASPAR PWM baseline** (test AUROC {r['test']['auroc']:.3f} vs "
                   f"{r['pwm']['test']['auroc']:.3f}). It learnt sequence composition, not the CTCF motif: a bag-of-tokens "
                   "logistic regression reaches about the same (0.61 on validation). The cause is the weak pre-training "
-                  "of grover-mini (see its card). For real CTCF calls today, export the published GROVER or your "
-                  "own fine-tuned model (README: \"Using the published GROVER model\"), or scan with the PWM.\n")
+                  "of grover-mini (see its card). For CTCF calls use the default `ctcf` model (a one-hot CNN, well "
+                  "above the PWM); for a language model that knows the motif, export the published GROVER (README: "
+                  "\"Using the published GROVER model\").\n")
     else:
         status = ""
-    with open(os.path.join(ROOT, "models", "ctcf", "MODEL.md"), "w") as fh:
-        fh.write(f"""# ctcf
+    with open(os.path.join(ROOT, "models", "ctcf-lm", "MODEL.md"), "w") as fh:
+        fh.write(f"""# ctcf-lm
 
 Classifies a 1-kb human DNA window as CTCF-bound or not: `grover-mini` fine-tuned on real ChIP-seq-derived
-data. The default model of `grover predict`.
+data. It was the default model of `grover predict` until the one-hot CNN `ctcf` (scripts/train_ctcf.py)
+replaced it; run it with `--model ctcf-lm`.
 {status}
 
 - **Data**: `data/ctcf` — 2,000 CTCF-bound 1-kb hg38 sequences (ReMap 2020 + UniBind) and 2,000 GC-matched
@@ -684,7 +687,7 @@ data. The default model of `grover predict`.
 
 | model | AUROC | AUPRC | MCC |
 |---|---|---|---|
-{row('ctcf (this model)', r['test'])}
+{row('ctcf-lm (this model)', r['test'])}
 {row('JASPAR MA0139.1 PWM', r['pwm']['test'])}
 
   Validation: AUROC {r['valid']['auroc']:.3f} (PWM {r['pwm']['valid']['auroc']:.3f}). For reference, DanQ trained on the

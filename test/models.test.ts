@@ -36,6 +36,7 @@ function auroc(labels: number[], scores: number[]): number {
 
 describe('shipped models', () => {
   it('grover.json of each bundle has the keys users read (task, threshold, metrics, baseline, provenance)', () => {
+    for (const name of ['ctcf', 'ctcf-lm']) assert.equal(meta(name).name, name)
     const c = meta('ctcf')
     assert.equal(c.task, 'classification')
     assert.equal(c.trained, true)
@@ -52,21 +53,37 @@ describe('shipped models', () => {
     assert.equal(m.onnx.attentions_file, 'model-attn.onnx')
   })
 
-  it('grover predict on the held-out CTCF test split reproduces the AUROC recorded at training (PyTorch)', async () => {
-    const bound = readFasta(join(ROOT, 'data', 'ctcf', 'ctcf_bound.fa'))
-    const unbound = readFasta(join(ROOT, 'data', 'ctcf', 'ctcf_unbound.fa'))
-    const test = readFileSync(join(ROOT, 'data', 'ctcf', 'split.tsv'), 'utf8').trim().split('\n').slice(1)
+  const splitFasta = (set: string, prefix: string) => {
+    const bound = readFasta(join(ROOT, 'data', set, `${prefix}_bound.fa`))
+    const unbound = readFasta(join(ROOT, 'data', set, `${prefix}_unbound.fa`))
+    const test = readFileSync(join(ROOT, 'data', set, 'split.tsv'), 'utf8').trim().split('\n').slice(1)
       .map((l) => l.split('\t')).filter((f) => f[2] === 'test')
-    const d = tmp()
-    const fa = join(d, 'test.fa')
+    const fa = join(tmp(), 'test.fa')
     writeFileSync(fa, test.map(([name, label]) => `>${name}\n${(label === '1' ? bound : unbound).get(name!)}\n`).join(''))
-    const r = await grover(['predict', fa, '--format', 'tsv', '--threshold', '0', '-q'])
-    assert.equal(r.code, 0, r.stderr)
-    const scores = new Map(r.stdout.trim().split('\n').slice(1).map((l) => l.split('\t')).map((f) => [f[0]!, Number(f[3])]))
-    assert.equal(scores.size, test.length) // one 1-kb window per sequence, none skipped
-    const labels = test.map((f) => Number(f[1]))
-    const got = auroc(labels, test.map((f) => scores.get(f[0]!)!))
-    assert.ok(Math.abs(got - meta('ctcf').metrics.test.auroc) <= 0.002, `grover ${got.toFixed(4)} vs training ${meta('ctcf').metrics.test.auroc}`)
+    return {fa, test}
+  }
+
+  for (const [model, set, prefix, key, window] of [['ctcf', 'ctcf', 'ctcf', 'test', 1000], ['ctcf', 'ctcf200', 'ctcf200', 'test_200bp', 200], ['ctcf-lm', 'ctcf', 'ctcf', 'test', 1000]] as const) {
+    it(`${model}: grover predict on the held-out ${set} test split reproduces the AUROC recorded at training (PyTorch)`, async () => {
+      const {fa, test} = splitFasta(set, prefix)
+      const r = await grover(['predict', fa, '--model', model, '--window', String(window), '--format', 'tsv', '--threshold', '0', '-q'])
+      assert.equal(r.code, 0, r.stderr)
+      const scores = new Map(r.stdout.trim().split('\n').slice(1).map((l) => l.split('\t')).map((f) => [f[0]!, Number(f[3])]))
+      assert.equal(scores.size, test.length) // one window per sequence, none skipped
+      const labels = test.map((f) => Number(f[1]))
+      const got = auroc(labels, test.map((f) => scores.get(f[0]!)!))
+      const want = meta(model).metrics[key].auroc
+      assert.ok(Math.abs(got - want) <= 0.002, `grover ${got.toFixed(4)} vs training ${want}`)
+    })
+  }
+
+  it('ctcf beats its named peers on both test splits (the numbers its card shows)', () => {
+    const c = meta('ctcf')
+    for (const key of ['test', 'test_200bp']) {
+      for (const peer of ['pwm', 'deepbind_D00328.018', 'ctcf-lm']) assert.ok(c.metrics[key].auroc > c.baseline[peer][key].auroc, `${key}: ${peer}`)
+    }
+    assert.ok(c.metrics.test.auroc >= 0.92)
+    assert.deepEqual([c.onnx.scan.trunk, c.onnx.scan.head, c.onnx.input_length, c.motif.file], ['trunk.onnx', 'head.onnx', 'any', 'MA0139.1.jaspar'])
   })
 
   it('prom300: grover.json keys, and predict + evaluate on its committed test split reproduce the recorded test AUROC/AUPRC', async () => {

@@ -71,7 +71,15 @@ describe('grover mutagenesis', () => {
     assert.equal(long.code, 2)
     assert.match(oneLine(long.stderr), /is 6,000 bp; mutagenesis scores 3 windows per base, so it takes regions of at most --max-bp 5,000 bp/)
     const lm = await grover(['mutagenesis', GENOME, REGION, '--model', 'grover-mini'])
-    assert.match(oneLine(lm.stderr), /is a masked-lm bundle; mutagenesis needs a classification bundle/)
+    assert.match(oneLine(lm.stderr), /is a masked-lm bundle; mutagenesis needs a classification or score bundle/)
+  })
+
+  it('the default ctcf model looks at the CTCF motif: around the strongest JASPAR site of the slice, its strongest 19-bp stretch is the site', async () => {
+    // JASPAR MA0139.1's best hit in the first 20 kb of the slice: chr22_20M:1111-1129 (1-based), log-odds 21.2
+    const r = await grover(['mutagenesis', GENOME, 'chr22_20M:1001-1300', '-q'])
+    assert.equal(r.code, 0, r.stderr)
+    const s = strongestStretch(summarise(rows(r.stdout).map((x) => ({pos: x.pos - 1, ref: x.ref, alt: x.alt, scoreRef: x.ref_score, scoreAlt: x.alt_score, delta: x.delta}))), 19)!
+    assert.ok(s.start < 1129 && 1110 < s.end, `strongest stretch ${s.start}-${s.end}`)
   })
 
   it('strongest stretch: the window of largest summed importance', () => {

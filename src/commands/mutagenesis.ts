@@ -4,9 +4,10 @@ import {runCommand} from '../cli.js'
 import {modelFlag, runFlags, showProgress} from '../flags.js'
 import type {Device} from '../model/device.js'
 import {mutagenesis} from '../pipeline/mutagenesis.js'
+import type {StrandMode} from '../dna.js'
 
 export default class Mutagenesis extends Command {
-  static override summary = 'In-silico mutagenesis: change every base of a region to each other base and score the effect with a classifier.'
+  static override summary = 'In-silico mutagenesis: change every base of a region to each other base and score the effect with a classifier (or a DeepBind score bundle).'
 
   static override description = `For each base of REGION (1-based inclusive, like samtools; at most --max-bp) and each of the three
 other bases, the model window centred on the region (the model's window; longer regions are cut into
@@ -20,7 +21,8 @@ stdout (or -o): a TSV of every substitution, "chrom pos ref alt score_ref score_
 them lowers the score — where the model looks).`
 
   static override examples = [
-    {description: 'Which bases drive the CTCF score of a predicted site (a 120-bp stretch)', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa chr22_20M:3441-3560 --model ctcf --plot logo.svg --track ism.bedGraph > ism.tsv'},
+    {description: 'Which bases drive the CTCF score around the strongest CTCF site of the bundled slice (a 120-bp stretch)', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa chr22_20M:1061-1180 --plot logo.svg --track ism.bedGraph > ism.tsv'},
+    {description: 'The same with a DeepBind model exported by scripts/export_deepbind.py', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa chr22_20M:1061-1180 --model models/deepbind-ctcf > ism_deepbind.tsv'},
   ]
 
   static override args = {
@@ -42,7 +44,7 @@ them lowers the score — where the model looks).`
     const {args, flags} = await this.parse(Mutagenesis)
     await runCommand(this, flags.output, async (sink, signal, log) => {
       const s = await mutagenesis({
-        fasta: args.fasta, region: args.region, model: flags.model, strand: flags.strand as 'both' | '+' | '-', batchSize: flags['batch-size'],
+        fasta: args.fasta, region: args.region, model: flags.model, strand: flags.strand as StrandMode, batchSize: flags['batch-size'],
         track: flags.track, plot: flags.plot, maxBp: flags['max-bp'],
         device: flags.device as Device, threads: flags.threads, progress: showProgress(flags.quiet), quiet: flags.quiet, signal, log,
       }, sink)

@@ -8,15 +8,24 @@ import {Sink} from '../io/output.js'
 import {checkRun, forgetRun, recordRun, runIdentity} from '../io/runstate.js'
 import {parseShard} from '../pipeline/windows.js'
 import {FORMATS, type Format} from '../io/records.js'
-import {type StrandMode, predict, summaryLine} from '../pipeline/predict.js'
+import {type ScanMode, type StrandMode, predict, summaryLine} from '../pipeline/predict.js'
 
 export default class Predict extends Command {
   static override summary = 'Scan a genome with a classifier model and write scored windows as BED, bedGraph, TSV or bigWig.'
 
   static override description = `Tiles each region of the FASTA into windows (--window bp every --stride bp; the last window of a
 sequence ends at its end, and a sequence shorter than a window is scored whole), scores both strands
-with the model and writes one record per window: by default BED6 of the predicted sites (windows
-whose probability is at least the model's threshold), 0-based half-open, in FASTA-index order.
+with the model and writes one record per window: by default BED of the predicted sites (windows
+whose probability is at least the model's threshold), 0-based half-open, in FASTA-index order. The
+default model, ctcf (a one-hot CNN), ships JASPAR MA0139.1: its BED is BED8, thickStart/thickEnd =
+the best motif site inside each window (p < --motif-pvalue) and strand = that site's orientation; an
+empty thick span (thickStart = thickEnd = start) where there is none. --merge joins overlapping
+windows into one record per site; --no-motif gives BED6; --motifs FILE uses other motifs (also in TSV).
+
+One-hot CNNs with scan graphs (ctcf) are scanned fully convolutionally: the convolutions run once per
+~64-kb chunk and strand and every window is pooled out of them, so a small --stride costs little
+(--scan windows runs the model on each window; the same scores within 1e-5). Score bundles (DeepBind,
+scripts/export_deepbind.py) report the model's raw score, the larger strand, with 6 significant digits.
 
 Input: plain FASTA (a missing .fai is built next to it, as samtools faidx does) or bgzip FASTA with
 .fai and .gzi. Soft-masked bases are upper-cased; windows mostly made of N are skipped and counted.
@@ -39,7 +48,10 @@ strand's bins are flipped back and averaged in (--strand both). Writes bedGraph 
 (window − span)/2 bp of each region get no value: the model needs that context.`
 
   static override examples = [
-    {description: 'Predicted CTCF sites on the bundled 1 Mb of human chr22', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa > sites.bed'},
+    {description: 'Predicted CTCF sites on the bundled 1 Mb of human chr22 (BED8: each window with its CTCF motif site)', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa > sites.bed'},
+    {description: 'One record per site, with its best motif site and orientation', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa --merge > ctcf_peaks.bed'},
+    {description: 'Every window\'s score with the motif columns', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa --threshold 0 -f tsv --motifs data/MA0139.1.jaspar > scores.tsv'},
+    {description: 'A DeepBind model exported by scripts/export_deepbind.py: raw scores as a track', command: '<%= config.bin %> <%= command.id %> genome.fa --model models/deepbind-ctcf -f bedgraph > deepbind.bedGraph'},
     {description: 'One region, merged into peaks with bedtools', command: '<%= config.bin %> <%= command.id %> genome.fa --model ctcf --region chr21:33000001-34000000 | bedtools merge -i - -d 100'},
     {description: 'Every window as a bedGraph track', command: '<%= config.bin %> <%= command.id %> genome.fa --format bedgraph --stride 1000 -o ctcf.bedGraph'},
     {description: 'All scores with per-strand columns, regions from a BED file', command: '<%= config.bin %> <%= command.id %> genome.fa --regions peaks.bed --format tsv --threshold 0'},
@@ -74,6 +86,10 @@ strand's bins are flipped back and averaged in (--strand both). Writes bedGraph 
     resume: Flags.boolean({description: 'continue an interrupted -o FILE run (Ctrl-C, kill, crash) after its last complete record; the result equals an uninterrupted run', default: false}),
     track: Flags.string({description: 'profile models: the output track to write, by its name in grover.json "tracks"'}),
     'track-index': Flags.integer({description: 'profile models: the output track to write, by 0-based index'}),
+    motifs: Flags.string({description: 'motif file (JASPAR, MEME, HOMER): mark the best site of its motifs inside each record (BED8 thickStart/thickEnd and strand; TSV motif_* columns) [default for bed: the model\'s own motif, e.g. ctcf\'s JASPAR MA0139.1]'}),
+    'no-motif': Flags.boolean({description: 'BED6 without motif sites, even when the model ships a motif', default: false}),
+    'motif-pvalue': Flags.string({description: 'a motif site must have a p-value below this (as grover motifs computes it)', default: '1e-4'}),
+    scan: Flags.string({description: 'one-hot CNN models with scan graphs (ctcf): chunks runs the convolutions once per ~64-kb chunk and pools each window out of it (auto: when the model has them); windows runs the whole model on every window', options: ['auto', 'chunks', 'windows'], default: 'auto'}),
   }
 
   async run(): Promise<void> {
@@ -92,8 +108,8 @@ strand's bins are flipped back and averaged in (--strand both). Writes bedGraph 
       command: 'predict', model: flags.model, region: flags.region ?? null, window: flags.window ?? null, stride: flags.stride ?? null,
       strand: flags.strand, format: flags.format, threshold: flags.threshold ?? null, merge: flags.merge, batchSize: flags['batch-size'],
       batchTokens: flags['batch-tokens'], maxN: flags['max-n'], minSignal: flags['min-signal'] ?? null, shard: flags.shard ?? null,
-      track: flags.track ?? null, trackIndex: flags['track-index'] ?? null,
-    }, {fasta: args.fasta, regions: flags.regions, signal: flags.signal, restrictTo: flags['restrict-to'], chromAlias: flags['chrom-alias']})
+      track: flags.track ?? null, trackIndex: flags['track-index'] ?? null, scan: flags.scan, noMotif: flags['no-motif'], motifPvalue: flags['motif-pvalue'],
+    }, {fasta: args.fasta, regions: flags.regions, signal: flags.signal, restrictTo: flags['restrict-to'], chromAlias: flags['chrom-alias'], motifs: flags.motifs})
     let resume: {lastLine: string | undefined} | undefined
     const text = flags.format !== 'bigwig' && flags.output !== undefined
     const output = flags.format === 'bigwig'
@@ -131,6 +147,10 @@ strand's bins are flipped back and averaged in (--strand both). Writes bedGraph 
         resume,
         track: flags.track,
         trackIndex: flags['track-index'],
+        scan: flags.scan as ScanMode,
+        motifs: flags.motifs,
+        noMotif: flags['no-motif'],
+        motifPvalue: num('motif-pvalue', flags['motif-pvalue']),
         progress: showProgress(flags.quiet), quiet: flags.quiet,
         signal,
         log,

@@ -12,15 +12,17 @@ export default class Score extends Command {
 each REF against the FASTA. For each allele, a window of --window bp centred on the variant:
   • masked-LM bundle (e.g. grover-mini): llr = log P(ALT tokens) − log P(REF tokens), each computed
     with the tokens covering the allele masked, averaged over both strands;
-  • classifier bundle (e.g. ctcf): delta = P(positive | ALT window) − P(positive | REF window), both
-    strands averaged.
+  • classifier bundle (e.g. ctcf, the default): delta = P(positive | ALT window) − P(positive | REF
+    window), both strands averaged. A sequence shorter than the window (a 100-bp contig) is scored
+    whole by models that take any length (ctcf).
 Indels are scored when they fit in half the window; symbolic ALTs (<DEL>, *) get "." and are counted.
 --format vcf (default) writes the input VCF with INFO GROVER_LLR / GROVER_DELTA added (Number=A,
 declared in the header); --format tsv writes "chrom pos id ref alt llr|delta", one row per allele.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> data/chr22_20M.fa data/chr22_20M.dbsnp.vcf.gz > scored.vcf',
-    '<%= config.bin %> <%= command.id %> data/chr22_20M.fa data/chr22_20M.dbsnp.vcf.gz --model ctcf --format tsv',
+    {description: 'CTCF binding change of every dbSNP variant in the bundled slice (INFO GROVER_DELTA)', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa data/chr22_20M.dbsnp.vcf.gz > scored.vcf'},
+    {description: 'The same as a table', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa data/chr22_20M.dbsnp.vcf.gz --model ctcf --format tsv'},
+    {description: 'Masked-LM log-likelihood ratios (GROVER_LLR)', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa data/chr22_20M.dbsnp.vcf.gz --model grover-mini --format tsv'},
     '<%= config.bin %> <%= command.id %> data/chr22_20M.fa data/chr22_20M.dbsnp.vcf.gz --region chr22_20M:100001-200000',
   ]
 
@@ -31,7 +33,7 @@ declared in the header); --format tsv writes "chrom pos id ref alt llr|delta", o
 
   static override flags = {
     ...runFlags,
-    model: modelFlag('grover-mini', 'masked-LM or classification bundle'),
+    model: modelFlag('ctcf', 'classification (delta) or masked-LM (llr) bundle'),
     format: Flags.string({char: 'f', description: 'output format', options: ['vcf', 'tsv'], default: 'vcf'}),
     region: Flags.string({char: 'r', description: 'only variants in this region, 1-based inclusive (repeatable); a bgzip VCF with .tbi is read through its index', multiple: true}),
     'skip-mismatch': Flags.boolean({description: 'skip records whose REF differs from the FASTA (counted on stderr) instead of stopping', default: false}),

@@ -11,8 +11,9 @@ import {Tokenizer} from '../tokenizers/tokenizer.js'
  */
 const TOKENIZER_KINDS = ['bpe', 'kmer', 'char', 'onehot']
 
-export type Task = 'classification' | 'masked-lm' | 'embedding' | 'profile'
-const TASKS: Task[] = ['classification', 'masked-lm', 'embedding', 'profile']
+/** score: a window model with one unbounded output per strand (DeepBind), reported as it is. */
+export type Task = 'classification' | 'masked-lm' | 'embedding' | 'profile' | 'score'
+const TASKS: Task[] = ['classification', 'masked-lm', 'embedding', 'profile', 'score']
 
 /**
  * A profile model (Enformer/Basenji-style): output "profile" [batch, bins, tracks], bin j covering
@@ -23,6 +24,33 @@ export interface ProfileMeta {
   bin_size: number
   bins: number
   offset: number
+}
+
+/**
+ * A one-hot classifier that can be scanned fully convolutionally (grover.json "onnx.scan"): the trunk
+ * graph maps `onehot` [batch, length, 4] to `features` [batch, channels, length − receptive_field + 1]
+ * with valid (unpadded) stride-1 convolutions only, so feature p depends on bases p … p + receptive_field − 1
+ * and a long chunk's features equal those of every window inside it. A window's features are pooled per
+ * channel (each of `pooling`, in order: max, mean over the window's positions) into [channels × pooling]
+ * values, and the head graph maps `pooled` [batch, channels × pooling] to `logits` [batch, labels].
+ * model.onnx is the same model window by window (trunk, pooling and head in one graph).
+ */
+export interface ScanMeta {
+  trunk: string
+  head: string
+  receptive_field: number
+  channels: number
+  pooling: PoolSpec[]
+}
+
+/**
+ * One pooling of a window's trunk features: the max or mean over all its positions, or over its central
+ * `center` bp only (the positions whose receptive field lies inside them, starting ⌊(length − center)/2⌋ bp
+ * into the window; all positions when the window is not longer than center).
+ */
+export interface PoolSpec {
+  op: 'max' | 'mean'
+  center?: number
 }
 
 /** grover.json: what a bundle is and how to run it. Windows and strides are in bp. */
@@ -38,15 +66,24 @@ export interface BundleMeta {
   /** profile bundles: the names of the output tracks, in output order */
   tracks?: string[]
   profile?: ProfileMeta
-  /** decision threshold on the positive label's probability, chosen on validation data */
+  /** decision threshold on the positive label's probability (score bundles: on the raw score), chosen on validation data */
   threshold?: number
+  /** score bundles: how the two strands' scores combine (DeepBind: "max") */
+  score?: {name?: string; strands?: 'max' | 'mean'}
   window: number
   stride: number
   max_tokens: number
   tokenizer: {kind: string; file?: string}
   /** attentions_file: the same weights as a graph whose output is every layer's attention (grover attention) */
-  onnx: {file: string; opset?: number; precision?: string; attentions_file?: string; head?: HeadMeta}
+  /**
+   * input_length (one-hot models): "fixed" (default: the graph takes exactly `window` bp; shorter windows
+   * are padded with zeros) or "any" (any length of at least min_length bp; shorter inputs are padded with N
+   * up to it). scan: the trunk and head graphs for fully convolutional scanning (see ScanMeta).
+   */
+  onnx: {file: string; opset?: number; precision?: string; attentions_file?: string; head?: HeadMeta; input_length?: 'fixed' | 'any'; min_length?: number; scan?: ScanMeta}
   architecture?: {vocab_size?: number; max_position_embeddings?: number; [k: string]: unknown}
+  /** a motif file shipped with the bundle (e.g. ctcf's JASPAR MA0139.1): predict marks its best site in BED records */
+  motif?: {file: string; id?: string; name?: string}
   provenance?: unknown
   license?: string
   metrics?: unknown
@@ -122,6 +159,26 @@ function validate(meta: Record<string, unknown>, where: string): BundleMeta {
     need(typeof meta.positive_label === 'string' && labels.includes(meta.positive_label), where, `"positive_label" must be one of the labels (${labels.join(', ')}), got ${JSON.stringify(meta.positive_label)}.`)
     need(typeof meta.threshold === 'number' && meta.threshold >= 0 && meta.threshold <= 1, where, `"threshold" must be a probability in [0, 1], got ${JSON.stringify(meta.threshold)}.`)
   }
+  if (onnx.input_length !== undefined || onnx.min_length !== undefined || onnx.scan !== undefined) {
+    need(tok.kind === 'onehot', where, '"onnx.input_length", "min_length" and "scan" are for one-hot models ("tokenizer": {"kind": "onehot"}).')
+    need(onnx.input_length === undefined || onnx.input_length === 'fixed' || onnx.input_length === 'any', where, `"onnx.input_length" must be "fixed" or "any", got ${JSON.stringify(onnx.input_length)}.`)
+    need(onnx.min_length === undefined || (Number.isInteger(onnx.min_length) && onnx.min_length > 0), where, `"onnx.min_length" must be a positive whole number of bp, got ${JSON.stringify(onnx.min_length)}.`)
+  }
+  if (onnx.scan !== undefined) {
+    const sc = onnx.scan
+    need(typeof sc === 'object' && sc !== null && typeof sc.trunk === 'string' && typeof sc.head === 'string', where, '"onnx.scan" must be {"trunk": "trunk.onnx", "head": "head.onnx", "receptive_field": bp, "channels": n, "pooling": ["max", "mean"]}.')
+    need(meta.task === 'classification' && onnx.input_length === 'any', where, '"onnx.scan" needs a classification bundle whose model.onnx takes any length ("input_length": "any").')
+    need(Number.isInteger(sc.receptive_field) && sc.receptive_field > 0 && Number.isInteger(sc.channels) && sc.channels > 0, where, '"onnx.scan": "receptive_field" (bp) and "channels" must be positive whole numbers.')
+    need(Array.isArray(sc.pooling) && sc.pooling.length > 0 && sc.pooling.every((p) => typeof p === 'object' && p !== null && (p.op === 'max' || p.op === 'mean') &&
+      (p.center === undefined || (Number.isInteger(p.center) && p.center >= sc.receptive_field))), where,
+    `"onnx.scan.pooling" must be a list of {"op": "max" | "mean"} with an optional "center" (bp, at least the receptive field ${sc.receptive_field}), got ${JSON.stringify(sc.pooling)}.`)
+    need((onnx.min_length ?? 1) >= sc.receptive_field, where, `"onnx.min_length" (${onnx.min_length}) must be at least the receptive field (${sc.receptive_field} bp): a shorter input has no feature position.`)
+  }
+  if (meta.task === 'score') {
+    const sc = meta.score as BundleMeta['score']
+    need(sc === undefined || (typeof sc === 'object' && sc !== null && (sc.strands === undefined || sc.strands === 'max' || sc.strands === 'mean')), where, '"score" must be {"name": …, "strands": "max" | "mean"}.')
+    need(meta.threshold === undefined || (typeof meta.threshold === 'number' && Number.isFinite(meta.threshold)), where, `"threshold" must be a number, got ${JSON.stringify(meta.threshold)}.`)
+  }
   if (meta.task === 'profile') {
     const tracks = meta.tracks as unknown
     need(Array.isArray(tracks) && tracks.length >= 1 && tracks.every((t) => typeof t === 'string'), where, 'a profile bundle needs "tracks": the names of its output tracks, in output order.')
@@ -173,6 +230,21 @@ export async function loadBundle(spec: string): Promise<Bundle> {
       await stat(join(dir, head.file))
     } catch {
       throw new GroverError(`${metaPath} names head file ${head.file}, but ${join(dir, head.file)} does not exist.`)
+    }
+  }
+  if (meta.motif !== undefined) {
+    need(typeof meta.motif === 'object' && meta.motif !== null && typeof meta.motif.file === 'string', metaPath, '"motif" must be {"file": "MOTIF.jaspar", …}.')
+    try {
+      await stat(join(dir, meta.motif.file))
+    } catch {
+      throw new GroverError(`${metaPath} names motif file ${meta.motif.file}, but ${join(dir, meta.motif.file)} does not exist.`)
+    }
+  }
+  for (const f of meta.onnx.scan ? [meta.onnx.scan.trunk, meta.onnx.scan.head] : []) {
+    try {
+      await stat(join(dir, f))
+    } catch {
+      throw new GroverError(`${metaPath} names scan graph ${f} ("onnx.scan"), but ${join(dir, f)} does not exist.`)
     }
   }
   const tokenizer = meta.tokenizer.kind === 'onehot' ? Tokenizer.oneHot() : await Tokenizer.fromFile(join(dir, meta.tokenizer.file!))

@@ -7,7 +7,7 @@ import {GroverError} from '../errors.js'
 import type {Bundle} from './bundle.js'
 import {CUDA_HELP, cudaMissing, type Device, WEBGPU_HELP, webgpuMissing} from './device.js'
 import {poolRow} from './pool.js'
-import {expandOneHot} from '../tokenizers/onehot.js'
+import {expandOneHot, ONEHOT_CODES} from '../tokenizers/onehot.js'
 
 export type {Device} from './device.js'
 
@@ -59,8 +59,15 @@ export class ModelSession {
   /** A trained head (train-head bundles): its session and how to feed it. */
   private head: {session: InferenceSession; meta: NonNullable<Bundle['meta']['onnx']['head']>; before: number; after: number} | undefined
 
-  /** One-hot models: every row is fed as `onehot` [rows, length, 4] with this length (the bundle's window). */
-  private oneHotLength: number | undefined
+  /**
+   * One-hot models: fixed-length graphs are fed `onehot` [rows, length, 4] padded with zeros to `length`
+   * (the bundle's window); graphs that take any length are fed each row at its own length (rows of one
+   * length per call), N-padded up to `min`.
+   */
+  private oneHot: {fixed: true; length: number} | {fixed: false; min: number} | undefined
+
+  /** Fully convolutional scanning (grover.json onnx.scan): the trunk and head graphs. */
+  private scanGraphs: {trunk: InferenceSession; head: InferenceSession} | undefined
 
   private constructor(
     private readonly ort: typeof import('onnxruntime-node'),
@@ -77,7 +84,12 @@ export class ModelSession {
    * opts.file: another graph of the bundle (e.g. its attentions_file) instead of model.onnx.
    * opts.log: where `--device auto` says which execution provider runs and why others were skipped.
    */
-  static async open(bundle: Bundle, opts: {device?: Device; threads?: number; file?: string; log?: (msg: string) => void} = {}): Promise<ModelSession> {
+  /** The session a command's run uses: its --device and --threads, and the device line unless --quiet. */
+  static forRun(bundle: Bundle, o: Pick<RunOptions, 'device' | 'threads' | 'quiet' | 'log'>, extra: {file?: string; scan?: boolean} = {}): Promise<ModelSession> {
+    return ModelSession.open(bundle, {device: o.device, threads: o.threads, log: o.quiet ? undefined : o.log, ...extra})
+  }
+
+  static async open(bundle: Bundle, opts: {device?: Device; threads?: number; file?: string; log?: (msg: string) => void; scan?: boolean} = {}): Promise<ModelSession> {
     const modelPath = opts.file ?? bundle.modelPath
     const ort = await import('onnxruntime-node')
     // onnxruntime-node's own default ran on one core here (1 Mb: 93 s vs 55 s with 2 threads): use them all.
@@ -85,7 +97,7 @@ export class ModelSession {
       throw new GroverError(`--threads must be a positive whole number, got ${opts.threads}.`)
     }
     const device = opts.device ?? 'auto'
-    const create = (ep: 'cpu' | 'cuda' | 'webgpu') => ort.InferenceSession.create(modelPath, {
+    const create = (ep: 'cpu' | 'cuda' | 'webgpu', path = modelPath) => ort.InferenceSession.create(path, {
       executionProviders: [ep], graphOptimizationLevel: 'all', intraOpNumThreads: opts.threads ?? availableParallelism(),
       logSeverityLevel: ep === 'cpu' ? 2 : 3, // a GPU provider that cannot start is reported by grover, not by ORT's log
     })
@@ -143,7 +155,32 @@ export class ModelSession {
       throw new GroverError(`${modelPath} has no "input_ids" input (inputs: ${names.join(', ')}). Is this a token model exported by scripts/export_hf.py?`)
     }
     const ms = new ModelSession(ort, session, provider)
-    if (oneHot) ms.oneHotLength = bundle.meta.window
+    if (oneHot) {
+      ms.oneHot = bundle.meta.onnx.input_length === 'any'
+        ? {fixed: false, min: bundle.meta.onnx.min_length ?? 1}
+        : {fixed: true, length: bundle.meta.window}
+    }
+    const scan = bundle.meta.onnx.scan
+    if (opts.scan && scan) {
+      const open = async (file: string) => {
+        try {
+          return await create(provider, join(bundle.dir, file))
+        } catch (error) {
+          throw new GroverError(`${join(bundle.dir, file)} could not be loaded by ONNX Runtime (${first(error)}). Re-export the bundle.`)
+        }
+      }
+      try {
+        const trunk = await open(scan.trunk)
+        const head = await open(scan.head)
+        ms.scanGraphs = {trunk, head}
+        if (!trunk.inputNames.includes('onehot') || !trunk.outputNames.includes('features') || !head.inputNames.includes('pooled') || !head.outputNames.includes('logits')) {
+          throw new GroverError(`${bundle.dir}: the scan graphs must map onehot → features (${scan.trunk}) and pooled → logits (${scan.head}); they have ${trunk.inputNames.join(', ')} → ${trunk.outputNames.join(', ')} and ${head.inputNames.join(', ')} → ${head.outputNames.join(', ')}. Re-export the bundle.`)
+        }
+      } catch (error) {
+        await ms.release()
+        throw error
+      }
+    }
     const head = bundle.meta.onnx.head
     if (head && opts.file === undefined) {
       if (!session.outputNames.includes('last_hidden_state')) {
@@ -167,7 +204,7 @@ export class ModelSession {
   /** The output called `name`, or a clear error naming the outputs the model has. */
   requireOutput(name: string, why: string): string {
     if (this.session.outputNames.includes(name)) return name
-    const fix = this.oneHotLength !== undefined
+    const fix = this.oneHot !== undefined
       ? 'One-hot models (DanQ, profile CNNs) are exported without it: use a language-model bundle for this command.'
       : 'Re-export the bundle with its export script (scripts/export_hf.py, export_nt.py, export_hyena.py).'
     throw new GroverError(`the model has no "${name}" output (${why}); its outputs: ${this.session.outputNames.join(', ')}. ${fix}`)
@@ -193,14 +230,15 @@ export class ModelSession {
   }
 
   private async runEncoder(batch: TokenBatch, outputName: string): Promise<{data: Float32Array; dims: readonly number[]}> {
+    if (this.oneHot && !this.oneHot.fixed) return this.runByLength(batch, outputName, this.oneHot.min)
     const shape = [batch.rows, batch.tokens]
     const feeds: Record<string, Tensor> = {}
-    if (this.oneHotLength !== undefined) {
+    if (this.oneHot) {
       // codes padded to the model's input length (zeros: padding is no base at all)
-      const L = Math.max(this.oneHotLength, batch.tokens)
+      const L = Math.max(this.oneHot.length, batch.tokens)
       let codes: BigInt64Array = batch.ids
       if (L !== batch.tokens) {
-        codes = new BigInt64Array(batch.rows * L).fill(5n)
+        codes = new BigInt64Array(batch.rows * L).fill(BigInt(ONEHOT_CODES['[PAD]']))
         for (let r = 0; r < batch.rows; r++) codes.set(batch.ids.subarray(r * batch.tokens, (r + 1) * batch.tokens), r * L)
       }
       feeds.onehot = new this.ort.Tensor('float32', expandOneHot(codes, batch.rows, L), [batch.rows, L, 4])
@@ -217,8 +255,71 @@ export class ModelSession {
     return {data: t.data as Float32Array, dims: t.dims}
   }
 
+  /**
+   * A one-hot graph that takes any length: each row runs at its own length (its mask's real bases), rows of
+   * one length in one call, N-padded at the end up to `min` bp; outputs are put back in row order.
+   */
+  private async runByLength(batch: TokenBatch, outputName: string, min: number): Promise<{data: Float32Array; dims: readonly number[]}> {
+    const byLength = new Map<number, number[]>()
+    for (let r = 0; r < batch.rows; r++) {
+      let n = 0
+      while (n < batch.tokens && batch.mask[r * batch.tokens + n] === 1n) n++
+      const rows = byLength.get(n)
+      if (rows) rows.push(r)
+      else byLength.set(n, [r])
+    }
+    let data: Float32Array | undefined
+    let dims: number[] = []
+    let per = 0
+    for (const [n, rows] of byLength) {
+      const L = Math.max(n, min)
+      const codes = new Uint8Array(rows.length * L).fill(ONEHOT_CODES.N)
+      rows.forEach((r, i) => {
+        for (let j = 0; j < n; j++) codes[i * L + j] = Number(batch.ids[r * batch.tokens + j])
+      })
+      const out = await this.session.run({onehot: new this.ort.Tensor('float32', expandOneHot(codes, rows.length, L), [rows.length, L, 4])}, [outputName])
+      const t = out[outputName]!
+      if (t.type !== 'float32') throw new GroverError(`model output "${outputName}" is ${t.type}, expected float32.`)
+      if (data === undefined) {
+        dims = [batch.rows, ...t.dims.slice(1)]
+        per = t.dims.slice(1).reduce((a, b) => a * b, 1)
+        data = new Float32Array(batch.rows * per)
+      } else if (t.dims.slice(1).reduce((a, b) => a * b, 1) !== per) {
+        throw new GroverError(`model output "${outputName}" changes shape with the input length ([${t.dims.join(', ')}]); grover can batch it only when it does not.`)
+      }
+      const got = t.data as Float32Array
+      rows.forEach((r, i) => data!.set(got.subarray(i * per, (i + 1) * per), r * per))
+    }
+    return {data: data ?? new Float32Array(0), dims}
+  }
+
+  /** Whether this session was opened with the bundle's scan graphs (fully convolutional scanning). */
+  get canScan(): boolean {
+    return this.scanGraphs !== undefined
+  }
+
+  /**
+   * The trunk's feature map of one-hot code rows [rows × length] (A C G T N = 0 … 4, see onehot.ts):
+   * `features` [rows, channels, length − receptive_field + 1], channel-major.
+   */
+  async runTrunk(codes: Uint8Array, rows: number, length: number): Promise<{data: Float32Array; dims: readonly number[]}> {
+    const g = this.scanGraphs!
+    const out = await g.trunk.run({onehot: new this.ort.Tensor('float32', expandOneHot(codes, rows, length), [rows, length, 4])}, ['features'])
+    const t = out.features!
+    return {data: t.data as Float32Array, dims: t.dims}
+  }
+
+  /** The head's logits [rows, labels] of pooled features [rows × width]. */
+  async runHead(pooled: Float32Array, rows: number, width: number): Promise<{data: Float32Array; dims: readonly number[]}> {
+    const out = await this.scanGraphs!.head.run({pooled: new this.ort.Tensor('float32', pooled, [rows, width])}, ['logits'])
+    const t = out.logits!
+    return {data: t.data as Float32Array, dims: t.dims}
+  }
+
   async release(): Promise<void> {
     await this.head?.session.release()
+    await this.scanGraphs?.trunk.release()
+    await this.scanGraphs?.head.release()
     await this.session.release()
   }
 }

@@ -8,14 +8,15 @@ import {parseRegion, type Region} from '../io/regions.js'
 import {loadBundle} from '../model/bundle.js'
 import {ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {batchWindows, pipelined, type WindowBatch} from './batches.js'
-import {softmax} from './predict.js'
+import {windowValue} from './logits.js'
 import {Progress} from './progress.js'
 import type {Window} from './windows.js'
+import type {Strand, StrandMode} from '../dna.js'
 
 export interface MutagenesisOptions extends RunOptions {
   fasta: string
   region: string
-  strand: 'both' | '+' | '-'
+  strand: StrandMode
   batchSize: number
   /** per-base max |Δ| track: bedGraph, or bigWig when the name ends in .bw / .bigwig */
   track?: string
@@ -52,20 +53,21 @@ export async function mutagenesis(o: MutagenesisOptions, sink: Sink): Promise<{e
   const fasta = await Fasta.open(o.fasta, {log: o.log})
   const region = parseRegion(o.region, fasta.index)
   const bundle = await loadBundle(o.model)
-  if (bundle.meta.task !== 'classification') throw new GroverError(`model "${bundle.meta.name}" is a ${bundle.meta.task} bundle; mutagenesis needs a classification bundle (e.g. --model ctcf) whose score changes with the sequence.`)
+  if (bundle.meta.task !== 'classification' && bundle.meta.task !== 'score') throw new GroverError(`model "${bundle.meta.name}" is a ${bundle.meta.task} bundle; mutagenesis needs a classification or score bundle (e.g. --model ctcf) whose score changes with the sequence.`)
   const len = region.end - region.start
   if (len > o.maxBp) throw new GroverError(`region ${o.region} is ${len.toLocaleString('en-US')} bp; mutagenesis scores 3 windows per base, so it takes regions of at most --max-bp ${o.maxBp.toLocaleString('en-US')} bp. Give a shorter region or raise --max-bp.`)
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new GroverError(`--batch-size must be a positive whole number, got ${o.batchSize}.`)
   const window = bundle.meta.window
   const chromLen = fasta.index.lengths.get(region.chrom)!
   const tok = bundle.tokenizer
-  const strands: Array<'+' | '-'> = o.strand === 'both' ? ['+', '-'] : [o.strand]
-  const session = await ModelSession.open(bundle, {device: o.device, threads: o.threads, log: o.quiet ? undefined : o.log})
+  const strands: Strand[] = o.strand === 'both' ? ['+', '-'] : [o.strand]
+  const session = await ModelSession.forRun(bundle, o)
   const effects: Effect[] = []
   let skippedN = 0
   const progress = new Progress(len * 3, o.progress)
   try {
-    const logits = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!
+    const value = windowValue(bundle, session.outputNames)
+    const logits = value.output
     const padId = tok.roleId('pad')
     for (let pieceStart = region.start; pieceStart < region.end; pieceStart += window) {
       const piece: Region = {chrom: region.chrom, start: pieceStart, end: Math.min(region.end, pieceStart + window)}
@@ -91,12 +93,9 @@ export async function mutagenesis(o: MutagenesisOptions, sink: Sink): Promise<{e
         }
       }
       const counts = {windows: 0, skippedN: 0, skippedLong: 0}
-      const n = bundle.meta.labels!.length
       const finish = async (b: WindowBatch<IsmWindow>, out: {data: Float32Array; dims: readonly number[]}) => {
         b.windows.forEach((w, i) => {
-          let s = 0
-          strands.forEach((_, k) => (s += softmax(out.data, (i * b.per + k) * n, n)[bundle.positiveIndex]!))
-          scores.set(`${w.pos}:${w.alt}`, s / strands.length)
+          scores.set(`${w.pos}:${w.alt}`, value.combine(strands.map((_, k) => value.row(out, i * b.per + k).value)))
         })
         progress.update(b.windows.at(-1)!.bpDone, effects.length)
       }

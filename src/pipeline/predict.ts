@@ -1,18 +1,24 @@
+import {join} from 'node:path'
+
 import {GroverError} from '../errors.js'
 import {Fasta} from '../io/fasta.js'
 import {BigWigOutput, readChromAlias, SignalTrack} from '../io/bigwig.js'
-import {type Format, RecordFormatter, type ScoredWindow, WindowMerger} from '../io/records.js'
+import {type Format, RecordFormatter, resumePointOf, type ScoredWindow, WindowMerger} from '../io/records.js'
 import {type Region, selectRegions} from '../io/regions.js'
 import type {Sink} from '../io/output.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
-import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
+import {ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {Progress} from './progress.js'
-import {batchWindows, pipelined, skippedText, type StrandSel, tokenLimitNote, type WindowBatch} from './batches.js'
+import {batchWindows, checkMaxN, pipelined, skippedText, tokenLimitNote, type WindowBatch} from './batches.js'
+import {blockWindows, type ScanBatch, scanBatches, scoreScanBatch} from './chunks.js'
+import {windowValue} from './logits.js'
+import {MotifAnnotator} from './motifs.js'
 import {OverlapAverager} from './stitch.js'
 import {checkProfileStride, predictProfile} from './profile.js'
 import {checkWindowing, keepBlocks, plan, shardOf, withSequence} from './windows.js'
+import type {Strand, StrandMode} from '../dna.js'
 
-export type StrandMode = 'both' | '+' | '-'
+export type {StrandMode}
 
 export interface PredictOptions extends RunOptions {
   fasta: string
@@ -43,7 +49,20 @@ export interface PredictOptions extends RunOptions {
   /** profile models: the output track to write (--track NAME / --track-index N, 0-based) */
   track?: string
   trackIndex?: number
+  /**
+   * --scan: how a one-hot classifier with scan graphs is run. auto/chunks: its trunk once per chunk of
+   * windows, pooled per window (fully convolutional); windows: model.onnx on every window.
+   */
+  scan?: ScanMode
+  /** --motifs FILE: mark the best site of its motifs in each record (BED8 thick span, TSV motif_* columns) */
+  motifs?: string
+  /** --no-motif: not even the bundle's own motif (which BED output uses by default) */
+  noMotif?: boolean
+  /** --motif-pvalue: a site must have a p-value below this */
+  motifPvalue?: number
 }
+
+export type ScanMode = 'auto' | 'chunks' | 'windows'
 
 export interface PredictSummary {
   windows: number
@@ -58,31 +77,19 @@ export interface PredictSummary {
   requestedBp?: number
 }
 
-/** max and Σ exp(x − max) of logits[offset, offset + n): the softmax normaliser, computed stably. */
-export function normaliser(logits: Float32Array, offset: number, n: number): {max: number; sum: number} {
-  let max = -Infinity
-  for (let i = 0; i < n; i++) max = Math.max(max, logits[offset + i]!)
-  let sum = 0
-  for (let i = 0; i < n; i++) sum += Math.exp(logits[offset + i]! - max)
-  return {max, sum}
-}
 
-/** Softmax of one row of logits (numerically stable). */
-export function softmax(logits: Float32Array, offset: number, n: number): number[] {
-  const {max, sum} = normaliser(logits, offset, n)
-  return Array.from({length: n}, (_, i) => Math.exp(logits[offset + i]! - max) / sum)
-}
-
-/** Combine per-strand label probabilities of one window into its record. */
-export function scoreWindow(w: Region, strands: Array<{strand: '+' | '-'; probs: number[]}>, positive: number): ScoredWindow {
-  const plus = strands.find((s) => s.strand === '+')?.probs
-  const minus = strands.find((s) => s.strand === '-')?.probs
+/**
+ * One window's record from its strands' values (P(positive) or a raw score) and label probabilities:
+ * the score combines the strands (`combine`: their mean, or DeepBind's max), the label probabilities are
+ * averaged, and the strand is the one that scored higher.
+ */
+export function scoreWindow(w: Region, strands: Array<{strand: Strand; value: number; probs: number[]}>, combine: (v: number[]) => number = (v) => v.reduce((a, b) => a + b, 0) / v.length): ScoredWindow {
+  const p = strands.find((s) => s.strand === '+')?.value
+  const m = strands.find((s) => s.strand === '-')?.value
   const n = strands[0]!.probs.length
   const probs = Array.from({length: n}, (_, i) => strands.reduce((a, s) => a + s.probs[i]!, 0) / strands.length)
-  const p = plus?.[positive]
-  const m = minus?.[positive]
   const strand = p === undefined ? '-' : m === undefined || p >= m ? '+' : '-'
-  return {chrom: w.chrom, start: w.start, end: w.end, score: probs[positive]!, strand, plus: p, minus: m, probs}
+  return {chrom: w.chrom, start: w.start, end: w.end, score: combine(strands.map((s) => s.value)), strand, plus: p, minus: m, probs}
 }
 
 /**
@@ -119,14 +126,23 @@ export async function predict(opts: PredictOptions, sink: Sink | BigWigOutput): 
   const signal = await openTrack(opts.signalTrack, '--signal', 'their signal columns are empty')
   const restrict = await openTrack(opts.restrictTo, '--restrict-to', 'they are not scanned')
   const bundle = await loadBundle(opts.model)
-  if (bundle.meta.task === 'profile') return runProfile(opts, bundle, fasta, regions, sink)
-  if (bundle.meta.task !== 'classification') {
-    throw new GroverError(`model "${bundle.meta.name}" is a ${bundle.meta.task} bundle; predict needs a classification bundle (e.g. --model ctcf). Masked-LM and embedding bundles are for grover fill / embed.`)
+  if (opts.motifs && opts.noMotif) throw new GroverError('--motifs and --no-motif contradict each other: give one.')
+  if (opts.motifs && (opts.format === 'bedgraph' || bigwig)) throw new GroverError(`--motifs adds the best motif site to each record, which ${bigwig ? 'bigWig' : 'bedGraph'} cannot hold. Use --format bed (BED8) or --format tsv.`)
+  const motifPvalue = opts.motifPvalue ?? 1e-4
+  if (!(motifPvalue > 0 && motifPvalue <= 1)) throw new GroverError(`--motif-pvalue must be in (0, 1], got ${motifPvalue}.`)
+  const motifFile = opts.noMotif ? undefined : opts.motifs ?? (opts.format === 'bed' && bundle.meta.motif ? join(bundle.dir, bundle.meta.motif.file) : undefined)
+  if (bundle.meta.task === 'profile') {
+    if (opts.motifs) throw new GroverError('--motifs marks motif sites in scored windows; profile models write tracks. Scan motifs with grover motifs.')
+    return runProfile(opts, bundle, fasta, regions, sink)
+  }
+  const annotator = motifFile ? await MotifAnnotator.open(motifFile, {pvalue: motifPvalue}) : undefined
+  if (bundle.meta.task !== 'classification' && bundle.meta.task !== 'score') {
+    throw new GroverError(`model "${bundle.meta.name}" is a ${bundle.meta.task} bundle; predict needs a classification or score bundle (e.g. --model ctcf). Masked-LM and embedding bundles are for grover fill / embed.`)
   }
   const window = opts.window ?? bundle.meta.window
   const stride = opts.stride ?? Math.min(bundle.meta.stride, window)
   checkWindowing(window, stride, opts.window || opts.stride ? 'options' : `${bundle.dir}/grover.json`)
-  if (!(opts.maxN >= 0 && opts.maxN <= 1)) throw new GroverError(`--max-n must be a fraction between 0 and 1, got ${opts.maxN}.`)
+  checkMaxN(opts.maxN)
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new GroverError(`--batch-size must be a positive whole number, got ${opts.batchSize}.`)
   if (opts.batchTokens !== undefined && (!Number.isInteger(opts.batchTokens) || opts.batchTokens < 1)) throw new GroverError(`--batch-tokens must be a positive whole number, got ${opts.batchTokens}.`)
   let requestedBp: number | undefined
@@ -136,14 +152,22 @@ export async function predict(opts: PredictOptions, sink: Sink | BigWigOutput): 
     const kept = regions.reduce((a, r) => a + r.end - r.start, 0)
     opts.log(`--restrict-to ${opts.restrictTo} ≥ ${opts.minSignal}: scanning ${kept.toLocaleString('en-US')} of ${requestedBp.toLocaleString('en-US')} bp (${requestedBp ? ((100 * kept) / requestedBp).toFixed(1) : '0'}%) in ${regions.length.toLocaleString('en-US')} stretches (signal stretches padded by ${Math.floor(window / 2)} bp, half a window).`)
   }
-  const threshold = opts.threshold ?? (opts.format === 'bed' ? bundle.meta.threshold! : 0)
-  if (!(threshold >= 0 && threshold <= 1)) throw new GroverError(`--threshold must be a probability between 0 and 1, got ${threshold}.`)
+  const raw = bundle.meta.task === 'score'
+  if (raw && opts.format === 'bed' && opts.threshold === undefined && bundle.meta.threshold === undefined) {
+    throw new GroverError(`model "${bundle.meta.name}" reports raw scores and has no threshold in grover.json: give --threshold SCORE for BED output (the windows to keep), or use --format bedgraph/tsv for every window.`)
+  }
+  const threshold = opts.threshold ?? (opts.format === 'bed' ? bundle.meta.threshold! : raw ? -Infinity : 0)
+  if (!raw && !(threshold >= 0 && threshold <= 1)) throw new GroverError(`--threshold must be a probability between 0 and 1, got ${threshold}.`)
 
-  if (bundle.meta.trained === false) opts.log(`warning: model "${bundle.meta.name}" has random, untrained weights (a test fixture): its scores mean nothing.`)
+  warnUntrained(bundle, bundle.meta.name, 'scores', opts.log)
 
-  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
+  const scanMode = opts.scan ?? 'auto'
+  if (scanMode === 'chunks' && !bundle.meta.onnx.scan) {
+    throw new GroverError(`--scan chunks: model "${bundle.meta.name}" has no scan graphs ("onnx.scan" in grover.json: a one-hot CNN's trunk and head), so it can only be run window by window. Drop --scan or use --scan windows.`)
+  }
+  const session = await ModelSession.forRun(bundle, opts, {scan: scanMode !== 'windows'})
   try {
-    const s = await run(opts, bundle, fasta, regions, session, window, stride, threshold, sink, signal)
+    const s = await run(opts, {bundle, fasta, regions, session, window, stride, threshold, signal, annotator}, sink)
     s.requestedBp = requestedBp
     return s
   } finally {
@@ -151,18 +175,32 @@ export async function predict(opts: PredictOptions, sink: Sink | BigWigOutput): 
   }
 }
 
-async function run(
-  opts: PredictOptions, bundle: Bundle, fasta: Fasta, regions: Region[], session: ModelSession,
-  window: number, stride: number, threshold: number, sink: Sink | BigWigOutput, signal: SignalTrack | undefined,
-): Promise<PredictSummary> {
+/** What predict() settled before scoring: the bundle and its open session, the windows' geometry, the BED threshold, the annotations. */
+interface Settled {
+  bundle: Bundle
+  fasta: Fasta
+  regions: Region[]
+  session: ModelSession
+  window: number
+  stride: number
+  threshold: number
+  signal: SignalTrack | undefined
+  annotator: MotifAnnotator | undefined
+}
+
+/** Score every window of the settled regions (fully convolutionally where the session can) and write the records. */
+async function run(opts: PredictOptions, settled: Settled, sink: Sink | BigWigOutput): Promise<PredictSummary> {
+  const {bundle, fasta, regions, session, window, stride, threshold, signal, annotator} = settled
   const tok = bundle.tokenizer
   const padId = tok.roleId('pad')
-  const labels = bundle.meta.labels!
+  const labels = bundle.meta.labels ?? []
   const maxTokens = bundle.meta.max_tokens
-  const logits = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!
+  const value = windowValue(bundle, session.outputNames)
+  const logits = value.output
+  const width = value.raw ? 1 : labels.length
   const totalBp = regions.reduce((a, r) => a + r.end - r.start, 0)
-  const strands: StrandSel[] = opts.strand === 'both' ? ['+', '-'] : [opts.strand]
-  const formatter = opts.format === 'bigwig' ? undefined : new RecordFormatter(opts.format, bundle.meta.name, labels, signal ? ['signal_mean', 'signal_max'] : [])
+  const strands: Strand[] = opts.strand === 'both' ? ['+', '-'] : [opts.strand]
+  const formatter = opts.format === 'bigwig' ? undefined : new RecordFormatter(opts.format, bundle.meta.name, labels, signal ? ['signal_mean', 'signal_max'] : [], annotator !== undefined, value.raw)
   // bigWig: the per-base mean of the kept windows over each base, as non-overlapping segments
   const track = sink instanceof BigWigOutput
     ? (() => {
@@ -180,17 +218,9 @@ async function run(
   const progress = new Progress(shardEnd - shardStart, opts.progress)
   // --resume: windows up to the last written record are done (with --merge: up to its end)
   const chromOrder = new Map(fasta.index.names.map((n, i) => [n, i]))
-  let resumePoint: {chrom: number; pos: number} | undefined
-  const last = opts.resume?.lastLine
-  if (last !== undefined && !(opts.format === 'tsv' && last.startsWith('chrom\t'))) {
-    const f = last.split('\t')
-    const c = chromOrder.get(f[0] ?? '')
-    if (c === undefined || f.length < 3 || !/^[0-9]+$/.test(f[1]!) || !/^[0-9]+$/.test(f[2]!)) {
-      throw new GroverError(`--resume: the last record of the interrupted output ("${last.slice(0, 80)}") is not a ${opts.format} record of this FASTA. Resume with the same FASTA and options, or run without --resume.`)
-    }
-    resumePoint = {chrom: c, pos: Number(opts.merge ? f[2] : f[1])}
-    opts.log(`--resume: continuing after ${f[0]}:${Number(f[1]) + 1}-${f[2]}.`)
-  }
+  const resumed = resumePointOf(opts.resume?.lastLine, opts.format, opts.merge, chromOrder)
+  const resumePoint = resumed?.point
+  if (resumed) opts.log(`--resume: continuing after ${resumed.label}.`)
   const todo = (w: Region) => {
     if (!resumePoint) return true
     const c = chromOrder.get(w.chrom)!
@@ -203,22 +233,24 @@ async function run(
     if (!r) return
     if (track) return track.push(r.chrom, r.start, r.end, r.score)
     const extra = signal ? await signal.stats(r.chrom, r.start, r.end) : undefined
-    await (sink as Sink).writeLine(formatter!.line(r, signal ? [extra?.mean, extra?.max] : []))
+    const site = annotator?.best(await fasta.fetch(r.chrom, r.start, r.end), r.start)
+    await (sink as Sink).writeLine(formatter!.line(r, signal ? [extra?.mean, extra?.max] : [], site))
     s.records++
   }
 
-  const finish = async (b: WindowBatch, out: {data: Float32Array; dims: readonly number[]}) => {
+  const finish = async (b: WindowBatch | ScanBatch, out: {data: Float32Array; dims: readonly number[]}) => {
     if (!checkedOutput) {
-      if (out.dims.length !== 2 || out.dims[1] !== labels.length) {
-        throw new GroverError(`${bundle.modelPath}: output "${logits}" has shape [${out.dims.join(', ')}], but grover.json declares ${labels.length} labels (${labels.join(', ')}): expected [batch, ${labels.length}]. Fix "labels" or re-export the model.`)
+      if (out.dims.length !== 2 || out.dims[1] !== width) {
+        throw new GroverError(value.raw
+          ? `${bundle.modelPath}: output "${logits}" has shape [${out.dims.join(', ')}]; a score bundle's model gives one score per row: [batch, 1]. Re-export the model.`
+          : `${bundle.modelPath}: output "${logits}" has shape [${out.dims.join(', ')}], but grover.json declares ${labels.length} labels (${labels.join(', ')}): expected [batch, ${labels.length}]. Fix "labels" or re-export the model.`)
       }
       checkedOutput = true
     }
-    const n = labels.length
     for (let i = 0; i < b.windows.length; i++) {
       if (!todo(b.windows[i]!)) continue // scored again only to keep batches as they were; written before
-      const per = strands.map((strand, k) => ({strand, probs: softmax(out.data, (i * b.per + k) * n, n)}))
-      const r = scoreWindow(b.windows[i]!, per, bundle.positiveIndex)
+      const per = strands.map((strand, k) => ({strand, ...value.row(out, i * b.per + k)}))
+      const r = scoreWindow(b.windows[i]!, per, value.combine)
       s.scored++
       if (r.score < threshold) continue
       s.kept++
@@ -230,10 +262,22 @@ async function run(
   try {
     const header = formatter?.header()
     if (header && opts.resume?.lastLine === undefined && (!shard || shard.index === 0)) await (sink as Sink).writeLine(header)
-    const windows = keepBlocks(plan(regions, window, stride), opts.batchSize, (first, lastW) =>
+    const scan = session.canScan ? bundle.meta.onnx.scan! : undefined
+    // the unit shards and --resume keep whole: a batch of windows, or a chunk's worth for scanning
+    const block = scan ? blockWindows(window, stride) : opts.batchSize
+    const windows = keepBlocks(plan(regions, window, stride), block, (first, lastW) =>
       (!shard || shardOf(first.offset, totalBp, shard.count) === shard.index) && todo(lastW))
-    const batches = batchWindows(withSequence(fasta, windows), {tokenizer: tok, strands, maxTokens, maxN: opts.maxN, batchSize: opts.batchSize, maxBatchTokens: opts.batchTokens, signal: opts.signal}, s)
-    await pipelined(batches, (b) => session.run(padBatch(b.rows, padId), logits), finish, opts.signal)
+    if (scan) {
+      const minLength = bundle.meta.onnx.min_length ?? scan.receptive_field
+      const batches = scanBatches(fasta, windows, {strands, maxN: opts.maxN, blockWindows: block, minLength, signal: opts.signal}, s)
+      await pipelined(batches, (b) => scoreScanBatch(b, strands, scan, minLength, {
+        trunk: (codes, rows, length) => session.runTrunk(codes, rows, length),
+        head: (pooled, rows, width) => session.runHead(pooled, rows, width),
+      }), finish, opts.signal)
+    } else {
+      const batches = batchWindows(withSequence(fasta, windows), {tokenizer: tok, strands, maxTokens, maxN: opts.maxN, batchSize: opts.batchSize, maxBatchTokens: opts.batchTokens, signal: opts.signal}, s)
+      await pipelined(batches, (b) => session.run(padBatch(b.rows, padId), logits), finish, opts.signal)
+    }
     if (merger) await emit(merger.flush())
     track?.flush()
     if (!track) await (sink as Sink).flush()
@@ -263,9 +307,9 @@ async function runProfile(opts: PredictOptions, bundle: Bundle, fasta: Fasta, re
   if (opts.window !== undefined && opts.window !== bundle.meta.window) refuse('--window', `the model takes exactly ${bundle.meta.window} bp.`)
   const stride = opts.stride ?? p.bins * p.bin_size
   checkProfileStride(p, stride)
-  if (!(opts.maxN >= 0 && opts.maxN <= 1)) throw new GroverError(`--max-n must be a fraction between 0 and 1, got ${opts.maxN}.`)
-  if (bundle.meta.trained === false) opts.log(`warning: model "${name}" has random, untrained weights (a test fixture): its tracks mean nothing.`)
-  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
+  checkMaxN(opts.maxN)
+  warnUntrained(bundle, name, 'tracks', opts.log)
+  const session = await ModelSession.forRun(bundle, opts)
   const s: PredictSummary = {windows: 0, scored: 0, kept: 0, skippedN: 0, skippedLong: 0, records: 0, bp: regions.reduce((a, r) => a + r.end - r.start, 0), seconds: 0}
   try {
     s.seconds = await predictProfile(bundle, fasta, regions, session, {
@@ -302,4 +346,9 @@ export function summaryLine(s: PredictSummary): string {
   const n = (x: number) => x.toLocaleString('en-US')
   const rate = s.seconds > 0 ? s.scored / s.seconds : 0
   return `grover predict: ${n(s.scored)} windows scored, ${skippedText(s)}, ${n(s.records)} records written; ${n(s.bp)} bp in ${s.seconds.toFixed(1)} s (${rate.toFixed(1)} windows/s)`
+}
+
+/** A fixture bundle with random weights says so on stderr, once per run. */
+function warnUntrained(bundle: Bundle, name: string, what: string, log: (msg: string) => void): void {
+  if (bundle.meta.trained === false) log(`warning: model "${name}" has random, untrained weights (a test fixture): its ${what} mean nothing.`)
 }

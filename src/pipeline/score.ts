@@ -7,10 +7,10 @@ import type {Sink} from '../io/output.js'
 import {normalizeRegions, parseRegion} from '../io/regions.js'
 import {readVcf, readVcfRegions, type VcfRecord} from '../io/vcf.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
-import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
+import {ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {pipelined} from './batches.js'
-import {probOf} from './fill.js'
-import {softmax} from './predict.js'
+import {probOf} from './logits.js'
+import {windowValue} from './logits.js'
 import {Progress} from './progress.js'
 
 export interface ScoreOptions extends RunOptions {
@@ -42,7 +42,7 @@ interface Job {
   alleles: Allele[]
 }
 
-const INFO_KEY = {classification: 'GROVER_DELTA', 'masked-lm': 'GROVER_LLR'} as const
+const INFO_KEY = {classification: 'GROVER_DELTA', score: 'GROVER_DELTA', 'masked-lm': 'GROVER_LLR'} as const
 
 /**
  * Rows for one sequence with the variant allele at [a, b) (0-based in seq): for a classifier the plain
@@ -51,7 +51,7 @@ const INFO_KEY = {classification: 'GROVER_DELTA', 'masked-lm': 'GROVER_LLR'} as 
  */
 function rowFor(bundle: Bundle, seq: string, a: number, b: number, maskId: number): Row {
   const e = bundle.tokenizer.encode(seq, true)
-  if (bundle.meta.task === 'classification') return {ids: e.ids, masked: []}
+  if (bundle.meta.task !== 'masked-lm') return {ids: e.ids, masked: []}
   const ids = [...e.ids]
   const masked: Row['masked'] = []
   e.offsets.forEach(([s, t], k) => {
@@ -76,21 +76,23 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
   if (bundle.meta.task === 'embedding' || bundle.meta.task === 'profile') throw new GroverError(`model "${bundle.meta.name}" is ${bundle.meta.task === 'embedding' ? 'an embedding' : 'a profile'} bundle; score needs a masked-LM (llr) or classification (delta) bundle.`)
   const task = bundle.meta.task
   const key = INFO_KEY[task]
-  const column = task === 'classification' ? 'delta' : 'llr'
+  const delta = task !== 'masked-lm'
+  const column = delta ? 'delta' : 'llr'
   const W = opts.window ?? bundle.meta.window
   if (!Number.isInteger(W) || W < 2) throw new GroverError(`--window must be a whole number of bp ≥ 2, got ${W}.`)
   const tok = bundle.tokenizer
   const maskId = tok.special('mask')?.id ?? -1
   if (task === 'masked-lm' && maskId < 0) throw new GroverError(`${bundle.dir}: a masked-LM tokenizer needs a [MASK] (or <mask>) token.`)
   const padId = tok.roleId('pad')
-  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
+  const session = await ModelSession.forRun(bundle, opts)
   const stats = {records: 0, alleles: 0, scored: 0, mismatches: 0, skipped: 0, seconds: 0}
   const t0 = Date.now()
   const size = (await stat(opts.vcf).catch(() => ({size: 0}))).size
   const progress = new Progress(size, opts.progress, 'bytes of VCF', 'records')
   let bytesRead = 0
   try {
-    const logitsName = session.requireOutput('logits', task === 'classification' ? 'class probabilities' : 'masked-token probabilities')
+    const value = delta ? windowValue(bundle, session.outputNames) : undefined
+    const logitsName = value ? value.output : session.requireOutput('logits', 'masked-token probabilities')
     let checkedChroms = false
 
     const prepare = async (r: VcfRecord): Promise<Job | undefined> => {
@@ -147,7 +149,9 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
         }
         if (item.kind === 'header') {
           if (opts.format === 'vcf') {
-            const desc = task === 'classification'
+            const desc = task === 'score'
+              ? `score(ALT) - score(REF) of model ${bundle.meta.name} (its raw score, ${bundle.meta.score?.strands === 'max' ? 'the higher of the two strands' : 'mean of both strands'}), ${W}-bp window centred on the variant`
+              : task === 'classification'
               ? `score(ALT) - score(REF) of model ${bundle.meta.name} (P(${bundle.meta.positive_label})), ${W}-bp window centred on the variant, mean of both strands`
               : `log P(ALT tokens) - log P(REF tokens) under masked-LM ${bundle.meta.name}, tokens covering the allele masked, ${W}-bp window, mean of both strands`
             await sink.writeLine(`##INFO=<ID=${key},Number=A,Type=Float,Description="${desc}">`)
@@ -180,13 +184,10 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
 
     const finish = async (jobs: Job[], out: {data: Float32Array; dims: readonly number[]} | undefined) => {
       let i = 0
-      const value = (row: Row): number => {
+      const valueOf = (row: Row): number => {
         const k = i++
         if (!out) throw new Error('no model output')
-        if (task === 'classification') {
-          const n = out.dims[1]!
-          return softmax(out.data, k * n, n)[bundle.positiveIndex]!
-        }
+        if (value) return value.row(out, k).value
         const [, T, V] = out.dims as [number, number, number]
         return row.masked.reduce((s, m) => s + Math.log(probOf(out.data, (k * T + m.pos) * V, V, m.id)), 0)
       }
@@ -198,12 +199,12 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
             stats.skipped++
             continue
           }
-          const [rp, rm, ap, am] = al.rows.map(value) as [number, number, number, number]
-          al.value = (ap + am) / 2 - (rp + rm) / 2
+          const [rp, rm, ap, am] = al.rows.map(valueOf) as [number, number, number, number]
+          al.value = value ? value.combine([ap, am]) - value.combine([rp, rm]) : (ap + am) / 2 - (rp + rm) / 2
           stats.scored++
         }
         const r = job.record
-        const vals = job.alleles.map((al) => (al.value === undefined ? '.' : al.value.toFixed(4)))
+        const vals = job.alleles.map((al) => (al.value === undefined ? '.' : task === 'score' ? Number(al.value.toPrecision(6)).toString() : al.value.toFixed(4)))
         if (opts.format === 'tsv') {
           for (let k = 0; k < r.alts.length; k++) await sink.writeLine([r.chrom, r.pos, r.id, r.ref, r.alts[k], vals[k]].join('\t'))
         } else {

@@ -27,8 +27,24 @@ export class OneHotModel {
   }
 }
 
+/** Per-base codes of a sequence (A C G T = 0 … 3, anything else 4) into `out` from `at`. */
+export function encodeCodes(seq: string, out: Uint8Array, at = 0): void {
+  for (let i = 0; i < seq.length; i++) {
+    const c = seq.charCodeAt(i)
+    out[at + i] = c < 128 ? CODE[c]! : 4
+  }
+}
+
+/** Reverse complement of codes [from, to) into out (A↔T, C↔G, N and padding stay). */
+export function reverseComplementCodes(codes: Uint8Array, from: number, to: number, out: Uint8Array, at = 0): void {
+  for (let i = from; i < to; i++) {
+    const c = codes[i]!
+    out[at + to - 1 - i] = c < 4 ? 3 - c : c
+  }
+}
+
 /** Expand per-base codes [rows × length] (padded with 5) into one-hot floats [rows × length × 4]. */
-export function expandOneHot(codes: BigInt64Array | number[], rows: number, length: number): Float32Array {
+export function expandOneHot(codes: BigInt64Array | Uint8Array | number[], rows: number, length: number): Float32Array {
   const out = new Float32Array(rows * length * 4)
   for (let i = 0; i < rows * length; i++) {
     const c = Number(codes[i])
