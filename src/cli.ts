@@ -1,23 +1,13 @@
 import type {Command} from '@oclif/core'
 
-import {GroverError, OutputClosed} from './errors.js'
-import {Sink} from './io/output.js'
-import {Interrupted} from './pipeline/batches.js'
+import {GroverError, Interrupted, OutputClosed} from './errors.js'
+import {type OutputTarget, Sink} from './io/output.js'
 
 /**
  * What every data-writing command shares: open stdout or -o FILE, turn Ctrl-C/SIGTERM into a clean
  * stop (complete records kept, exit 130/143), map GroverError to its exit code without a stack trace,
  * end quietly when the reader of stdout goes away (`| head`).
  */
-/** Where a command's data goes: a text Sink, or a binary file (bigWig) that is only complete when closed. */
-export interface OutputTarget {
-  close(): Promise<void>
-  /** whether any record reached the output yet */
-  readonly hasData?: boolean
-  /** stop after a failure (keepPartial false) or an interruption (true); returns the partial file kept */
-  abort(keepPartial: boolean): Promise<string | undefined>
-}
-
 export async function runCommand<T extends OutputTarget = Sink>(
   cmd: Command,
   output: string | undefined | (() => Promise<T>),

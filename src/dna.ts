@@ -1,5 +1,10 @@
 /** Sequence helpers shared by the pipeline stages. */
 
+/** A DNA strand: the sequence as given (+) or its reverse complement (-). */
+export type Strand = '+' | '-'
+/** Which strands a command scores: both (combined) or one. */
+export type StrandMode = 'both' | Strand
+
 const COMPLEMENT = new Uint8Array(256)
 for (let i = 0; i < 256; i++) COMPLEMENT[i] = i
 for (const [a, b] of ['AT', 'CG', 'GC', 'TA', 'at', 'cg', 'gc', 'ta', 'NN', 'nn', 'RY', 'YR', 'KM', 'MK', 'BV', 'VB', 'DH', 'HD', 'ry', 'yr', 'km', 'mk', 'bv', 'vb', 'dh', 'hd']) {

@@ -12,6 +12,13 @@ export class GroverError extends Error {
   }
 }
 
+/** Raised inside the pipeline when Ctrl-C or SIGTERM asked the run to stop: the command keeps what is complete. */
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted')
+  }
+}
+
 /** Raised inside the pipeline when stdout's reader went away (`| head`): stop quietly, exit 0. */
 export class OutputClosed extends Error {
   constructor() {

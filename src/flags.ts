@@ -1,9 +1,10 @@
 import {Flags} from '@oclif/core'
+import {DEVICES} from './model/device.js'
 
 /** Flags every model-running command shares, so their names and help stay the same everywhere. */
 export const runFlags = {
   output: Flags.string({char: 'o', description: 'write to FILE (via a temporary file renamed on success) instead of stdout'}),
-  device: Flags.string({description: 'where the model runs: auto tries cuda, then webgpu, then cpu, and says which on stderr', options: ['auto', 'cpu', 'cuda', 'webgpu'], default: 'auto'}),
+  device: Flags.string({description: 'where the model runs: auto tries cuda, then webgpu, then cpu, and says which on stderr', options: DEVICES, default: 'auto'}),
   threads: Flags.integer({description: 'CPU threads for the model [default: all cores]'}),
   quiet: Flags.boolean({char: 'q', description: 'no progress bar and no summary on stderr', default: false}),
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
@@ -77,6 +77,9 @@ describe('grover predict', () => {
   it('scores do not depend on the batch size', async () => {
     const a = await grover([...base, '--region', REGION, '--format', 'bedgraph', '--batch-size', '1'])
     const b = await grover([...base, '--region', REGION, '--format', 'bedgraph', '--batch-size', '7'])
+    assert.equal(a.code, 0, a.stderr)
+    assert.equal(b.code, 0, b.stderr)
+    assert.ok(a.stdout.trim().split('\n').length > 5, 'windows were scored')
     assert.equal(a.stdout, b.stdout)
   })
 

@@ -6,6 +6,7 @@ import {describe, it} from 'node:test'
 
 import {denseModel} from '../src/model/onnx-writer.js'
 import {applyHead, trainHead} from '../src/pipeline/head.js'
+import {type Example, splitExamples} from '../src/pipeline/trainhead.js'
 import {auroc, curves} from '../src/pipeline/metrics.js'
 import {genomeSeq, grover, oneLine, rng, ROOT, tmp, PY, pyHas} from './helpers/util.js'
 
@@ -26,6 +27,63 @@ function synthetic(n: number, H: number, seed: number) {
   }
   return {X, y}
 }
+
+describe('train-head split', () => {
+  const ex = (chroms: string[], per: number[]): Example[] =>
+    chroms.flatMap((chrom, i) => Array.from({length: per[i]!}, (_, k) => ({name: `${chrom}_${k}`, chrom, seq: 'ACGT', label: (k % 2) as 0 | 1})))
+  it('by chromosome: whole chromosomes go to validation until they hold at least 20%, and one stays for training', async () => {
+    const e = ex(['chr1', 'chr2', 'chr3', 'chr4', 'chr5'], [50, 40, 30, 20, 10])
+    for (const seed of [1, 2, 3, 4]) {
+      const {parts, how} = await splitExamples(e, {seed})
+      const valid = new Set(e.filter((_, i) => parts[i] === 'valid').map((x) => x.chrom))
+      const train = new Set(e.filter((_, i) => parts[i] === 'train').map((x) => x.chrom))
+      assert.equal([...valid].filter((c) => train.has(c)).length, 0, 'no chromosome on both sides')
+      assert.ok(train.size >= 1 && valid.size >= 1)
+      assert.ok(parts.filter((p) => p === 'valid').length >= 0.2 * e.length)
+      assert.deepEqual(how.replace(/^by chromosome: validation on /, '').split(', ').sort(), [...valid].sort())
+      assert.deepEqual((await splitExamples(e, {seed})).parts, parts, 'the same seed gives the same split')
+    }
+    const two = ex(['chr1', 'chr2'], [5, 95])
+    const {parts} = await splitExamples(two, {seed: 7})
+    assert.ok(parts.includes('train') && parts.includes('valid'), 'with two chromosomes one is kept for training even below 20%')
+  })
+  it('one chromosome or FASTA inputs: a seeded random 80/20', async () => {
+    const e = ex(['chr1'], [2000])
+    const a = await splitExamples(e, {seed: 42})
+    const share = a.parts.filter((p) => p === 'valid').length / e.length
+    assert.ok(share > 0.17 && share < 0.23, `validation share ${share}`)
+    assert.deepEqual((await splitExamples(e, {seed: 42})).parts, a.parts)
+    assert.notDeepEqual((await splitExamples(e, {seed: 43})).parts, a.parts)
+  })
+  it('--split FILE: its name/split columns, checked row by row', async () => {
+    const e = ex(['chr1'], [3])
+    const f = join(tmp(), 'split.tsv')
+    writeFileSync(f, 'split\tname\ntest\tchr1_0\ntrain\tchr1_1\r\nvalid\tchr1_2\n')
+    assert.deepEqual((await splitExamples(e, {seed: 1, split: f})).parts, ['test', 'train', 'valid'])
+    writeFileSync(f, 'name\tsplit\nchr1_0\ttest\nchr1_1\tvalidation\n')
+    await assert.rejects(splitExamples(e, {seed: 1, split: f}), /split.tsv:3: split "validation" is not train, valid or test/)
+    writeFileSync(f, 'name\tsplit\nchr1_0\ttest\nchr1_1\ttrain\n')
+    await assert.rejects(splitExamples(e, {seed: 1, split: f}), /no split for "chr1_2"/)
+    writeFileSync(f, 'id\tpart\nchr1_0\ttest\n')
+    await assert.rejects(splitExamples(e, {seed: 1, split: f}), /split.tsv:1: a split file needs a header with "name" and "split"/)
+  })
+})
+
+describe('trainHead epochs', () => {
+  it('reports every epoch it ran, also when early stopping ends the training', async () => {
+    const {trainHead} = await import('../src/pipeline/head.js')
+    // labels that no feature predicts: the validation loss stops improving early and patience stops it
+    const r = rng(5)
+    const X = Float32Array.from({length: 300 * 4}, () => r())
+    const y = Uint8Array.from({length: 300}, () => (r() < 0.5 ? 1 : 0))
+    const o = {kind: 'logistic' as const, hidden: 4, l2: 1e-3, lr: 0.05, maxEpochs: 400, patience: 5, seed: 1}
+    const h = trainHead(X.subarray(0, 200 * 4), y.subarray(0, 200), X.subarray(200 * 4), y.subarray(200), 4, o)
+    assert.ok(h.epochs < o.maxEpochs, 'stopped early')
+    assert.equal(h.epochs, h.bestEpoch + o.patience, 'stops the patience-th epoch after the best one, and counts it')
+    const full = trainHead(X.subarray(0, 200 * 4), y.subarray(0, 200), X.subarray(200 * 4), y.subarray(200), 4, {...o, maxEpochs: 3, patience: 100})
+    assert.equal(full.epochs, 3)
+  })
+})
 
 describe('head training and the ONNX head', () => {
   it('the ONNX graph written in TypeScript computes what the trained head computes (onnxruntime-node)', async () => {

@@ -44,13 +44,11 @@ or over the model's token limit are skipped and counted on stderr; the BED says 
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Embed)
-    const maxN = Number(flags['max-n'])
-    if (!(maxN >= 0 && maxN <= 1)) this.error(`--max-n must be a fraction between 0 and 1, got "${flags['max-n']}".`, {exit: 2})
     await runCommand(this, flags.output, async (sink, signal, log) => {
       const s = await embed({
         fasta: args.fasta, model: flags.model, regions: flags.region, regionsFile: flags.regions,
         window: flags.window, stride: flags.stride, pool: flags.pool as Pool, npy: flags.npy,
-        batchSize: flags['batch-size'], device: flags.device as Device, threads: flags.threads, maxN,
+        batchSize: flags['batch-size'], device: flags.device as Device, threads: flags.threads, maxN: Number(flags['max-n']), maxNGiven: `"${flags['max-n']}"`,
         progress: showProgress(flags.quiet), quiet: flags.quiet, signal, log,
       }, sink)
       if (!flags.quiet) log(`grover embed: ${s.rows.toLocaleString('en-US')} vectors of ${s.hidden} dimensions, ${s.skipped}; ${s.seconds.toFixed(1)} s`)

@@ -165,7 +165,6 @@ class SectionPacker {
     private readonly out: Appender,
     private readonly base: number,
     private readonly itemsPerSlot: number,
-    private readonly itemSize: number,
     private readonly header: ((p: SectionPacker) => Bytes) | undefined,
   ) {}
 
@@ -242,12 +241,12 @@ export class BigWigWriter {
     this.out.write(Buffer.alloc(8)) // section count, patched at the end
     const sectionHeader = (p: SectionPacker) =>
       new Bytes().u32(p.chromId).u32(p.start).u32(p.end).u32(0).u32(0).u8(1).u8(0).u16(p.count)
-    this.data = new SectionPacker(this.out, 0, this.itemsPerSlot, 12, sectionHeader)
+    this.data = new SectionPacker(this.out, 0, this.itemsPerSlot, sectionHeader)
     this.zoomFiles = this.zoomReductions.map((_, i) => {
       const zpath = `${path}.zoom${i}`
       const fd = openSync(zpath, 'w+')
       const out = new Appender(fd)
-      return {path: zpath, fd, out, packer: new SectionPacker(out, 0, this.itemsPerSlot, 32, undefined), cur: undefined}
+      return {path: zpath, fd, out, packer: new SectionPacker(out, 0, this.itemsPerSlot, undefined), cur: undefined}
     })
   }
 

@@ -2,7 +2,7 @@ import {open, readFile, rename, unlink} from 'node:fs/promises'
 
 import {BigWig} from '@gmod/bbi'
 
-import type {OutputTarget} from '../cli.js'
+import {type OutputTarget, tmpPath} from './output.js'
 import {GroverError} from '../errors.js'
 import {BIGWIG_MAGIC, BigWigWriter, type ChromSize} from './bigwig-writer.js'
 import type {Region} from './regions.js'
@@ -159,7 +159,7 @@ export class BigWigOutput implements OutputTarget {
   private readonly tmp: string
 
   constructor(readonly path: string) {
-    this.tmp = `${path}.tmp-${process.pid}`
+    this.tmp = tmpPath(path)
   }
 
   static async create(path: string | undefined): Promise<BigWigOutput> {

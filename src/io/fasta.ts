@@ -3,6 +3,7 @@ import {open, readFile, rename, stat, unlink, writeFile} from 'node:fs/promises'
 
 import {GroverError} from '../errors.js'
 import {buildFai, formatFai} from './faidx.js'
+import {tmpPath} from './output.js'
 import type {SequenceIndex} from './regions.js'
 
 /**
@@ -110,7 +111,7 @@ export class Fasta {
 
   private static async writeIndex(path: string, faiPath: string, log?: (msg: string) => void): Promise<void> {
     const entries = await buildFai(path)
-    const tmp = `${faiPath}.tmp-${process.pid}`
+    const tmp = tmpPath(faiPath)
     try {
       await writeFile(tmp, formatFai(entries))
       await rename(tmp, faiPath)

@@ -1,6 +1,7 @@
 import {open, type FileHandle, rename, unlink} from 'node:fs/promises'
 
 import {GroverError} from '../errors.js'
+import {tmpPath} from './output.js'
 
 const HEADER_BYTES = 128 // fixed, so the row count can be patched in at the end
 
@@ -32,7 +33,7 @@ export class NpyWriter {
   ) {}
 
   static async create(path: string, cols: number): Promise<NpyWriter> {
-    const tmp = `${path}.tmp-${process.pid}`
+    const tmp = tmpPath(path)
     let fh: FileHandle
     try {
       fh = await open(tmp, 'w')

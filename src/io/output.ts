@@ -5,6 +5,20 @@ import type {Writable} from 'node:stream'
 
 import {GroverError, OutputClosed} from '../errors.js'
 
+/** Where a command's data goes: a text Sink, or a binary file (bigWig) that is only complete when closed. */
+export interface OutputTarget {
+  close(): Promise<void>
+  /** whether any record reached the output yet */
+  readonly hasData?: boolean
+  /** stop after a failure (keepPartial false) or an interruption (true); returns the partial file kept */
+  abort(keepPartial: boolean): Promise<string | undefined>
+}
+
+/** The temporary name a file is written under until it is complete (renamed to PATH on success). */
+export function tmpPath(path: string): string {
+  return `${path}.tmp-${process.pid}`
+}
+
 /**
  * Where records go: stdout (back-pressure respected, EPIPE turns into OutputClosed so `| head` ends
  * quietly) or a file written as FILE.tmp-PID and renamed to FILE only on success, so a failed run
@@ -45,7 +59,7 @@ export class Sink {
   }
 
   static async file(path: string, append = false): Promise<Sink> {
-    const tmp = `${path}.tmp-${process.pid}`
+    const tmp = tmpPath(path)
     const stream: WriteStream = createWriteStream(tmp, {flags: append ? 'a' : 'w'})
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve())
@@ -120,7 +134,7 @@ export class Sink {
       await fh.close()
     }
     await truncate(from, keep)
-    const tmp = `${path}.tmp-${process.pid}`
+    const tmp = tmpPath(path)
     await rename(from, tmp)
     const sink = await Sink.file(path, true)
     sink.hasData = keep > 0
@@ -208,7 +222,7 @@ export class Sink {
  * renamed to PATH on success and removed on failure. `what` names the file in the error ("plot").
  */
 export async function writeFileAtomically(path: string, write: (tmp: string) => Promise<void>, what = ''): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`
+  const tmp = tmpPath(path)
   try {
     await write(tmp)
     await rename(tmp, path)

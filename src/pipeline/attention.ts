@@ -6,7 +6,7 @@ import {Fasta} from '../io/fasta.js'
 import type {Sink} from '../io/output.js'
 import {parseRegion} from '../io/regions.js'
 import {loadBundle} from '../model/bundle.js'
-import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
+import {ModelSession, padBatch, type RunOptions} from '../model/session.js'
 
 export type AttentionFormat = 'tsv' | 'json' | 'bedgraph'
 
@@ -54,7 +54,7 @@ export async function attention(opts: AttentionOptions, sink: Sink): Promise<voi
   const seq = await fasta.fetch(region.chrom, region.start, region.end)
   const e = bundle.tokenizer.encode(seq, true)
   if (e.ids.length > bundle.meta.max_tokens) throw new GroverError(`region ${opts.region} is ${e.ids.length} tokens, more than the model's ${bundle.meta.max_tokens}. Give a shorter region (about ${bundle.meta.window} bp).`)
-  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log, file: path})
+  const session = await ModelSession.forRun(bundle, opts, {file: path})
   try {
     const out = await session.run(padBatch([e.ids], bundle.tokenizer.roleId('pad')), session.requireOutput('attentions', 'attention weights'))
     const [L, , H, T] = out.dims as [number, number, number, number, number]

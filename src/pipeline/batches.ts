@@ -1,14 +1,9 @@
-import {countAmbiguous, reverseComplement} from '../dna.js'
+import {countAmbiguous, reverseComplement, type Strand} from '../dna.js'
+import {GroverError, Interrupted} from '../errors.js'
 import type {Tokenizer} from '../tokenizers/tokenizer.js'
 import type {Window} from './windows.js'
 
-export type StrandSel = '+' | '-'
 
-export class Interrupted extends Error {
-  constructor() {
-    super('interrupted')
-  }
-}
 
 /** What happened to the windows of a run, for the summary line. */
 export interface WindowCounts {
@@ -25,9 +20,14 @@ export interface WindowBatch<W extends Window = Window> {
   bpDone: number
 }
 
+/** --max-n is a fraction of a window's bases; `given` is how the user wrote it, for the message. */
+export function checkMaxN(maxN: number, given: string | number = maxN): void {
+  if (!(maxN >= 0 && maxN <= 1)) throw new GroverError(`--max-n must be a fraction between 0 and 1, got ${given}.`)
+}
+
 export interface BatchOptions {
   tokenizer: Tokenizer
-  strands: StrandSel[]
+  strands: Strand[]
   maxTokens: number
   /** skip windows with more than this fraction of non-ACGT bases */
   maxN: number

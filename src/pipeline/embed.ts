@@ -6,7 +6,7 @@ import {normalizeRegions, parseRegion, readBedRegions, type Region, wholeGenome}
 import {loadBundle} from '../model/bundle.js'
 import {type Pool, poolRow} from '../model/pool.js'
 import {ModelSession, padBatch, type RunOptions} from '../model/session.js'
-import {batchWindows, pipelined, skippedText, tokenLimitNote, type WindowBatch} from './batches.js'
+import {batchWindows, checkMaxN, pipelined, skippedText, tokenLimitNote, type WindowBatch} from './batches.js'
 import {Progress} from './progress.js'
 import {checkWindowing, type Window, windowsOf} from './windows.js'
 
@@ -22,6 +22,8 @@ export interface EmbedOptions extends RunOptions {
   npy?: string
   batchSize: number
   maxN: number
+  /** --max-n as typed, for the error message */
+  maxNGiven?: string
 }
 
 /** Regions given by the user, each embedded whole, in the order given (validated up front). */
@@ -38,6 +40,7 @@ async function* givenRegions(fasta: Fasta, regions: Region[]): AsyncGenerator<Wi
  * windows) from the model's last_hidden_state, pooled; TSV rows, or a float32 .npy with a BED of row order.
  */
 export async function embed(opts: EmbedOptions, sink: Sink): Promise<{rows: number; hidden: number; windows: number; skipped: string; seconds: number}> {
+  checkMaxN(opts.maxN, opts.maxNGiven)
   const fasta = await Fasta.open(opts.fasta, {log: opts.log})
   const given: Region[] = (opts.regions ?? []).map((r) => parseRegion(r, fasta.index))
   if (opts.regionsFile) given.push(...(await readBedRegions(opts.regionsFile, fasta.index)))
@@ -52,7 +55,7 @@ export async function embed(opts: EmbedOptions, sink: Sink): Promise<{rows: numb
   const {before, after} = tok.specialCounts
   if (opts.pool === 'cls' && before === 0) throw new GroverError(`--pool cls needs a tokenizer that puts a [CLS] token first; ${bundle.meta.name}'s adds none. Use --pool mean.`)
   const padId = tok.roleId('pad')
-  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
+  const session = await ModelSession.forRun(bundle, opts)
   let npy: NpyWriter | undefined
   try {
     const out = session.requireOutput('last_hidden_state', 'embeddings are the encoder\'s hidden states')

@@ -3,9 +3,9 @@ import {Fasta} from '../io/fasta.js'
 import type {Sink} from '../io/output.js'
 import {normalizeRegions, parseRegion, type Region} from '../io/regions.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
-import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
+import {ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {pipelined} from './batches.js'
-import {normaliser} from './predict.js'
+import {normaliser, probOf} from './logits.js'
 import {Progress} from './progress.js'
 import {windowsOf} from './windows.js'
 
@@ -37,11 +37,6 @@ export function topK(logits: Float32Array, offset: number, vocab: number, k: num
   return best
 }
 
-/** Softmax probability of `id` at one position of logits [.., V]. */
-export function probOf(logits: Float32Array, offset: number, vocab: number, id: number): number {
-  const {max, sum} = normaliser(logits, offset, vocab)
-  return Math.exp(logits[offset + id]! - max) / sum
-}
 
 function specials(bundle: Bundle): Set<number> {
   const set = new Set<number>()
@@ -70,7 +65,7 @@ export async function fill(opts: FillOptions, sink: Sink): Promise<void> {
   const maskId = mask.id
   const padId = tok.roleId('pad')
   const special = specials(bundle)
-  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
+  const session = await ModelSession.forRun(bundle, opts)
   try {
     const logitsName = session.requireOutput('logits', 'masked-token probabilities')
     const vocabSize = tok.vocabSize

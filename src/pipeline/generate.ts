@@ -3,7 +3,7 @@ import {Fasta} from '../io/fasta.js'
 import type {Sink} from '../io/output.js'
 import {parseRegion} from '../io/regions.js'
 import {type Bundle, loadBundle} from '../model/bundle.js'
-import {type Device, ModelSession, padBatch, type RunOptions} from '../model/session.js'
+import {ModelSession, padBatch, type RunOptions} from '../model/session.js'
 import {mulberry32} from '../random.js'
 import {Progress} from './progress.js'
 
@@ -115,7 +115,7 @@ export async function generate(opts: GenerateOptions, sink: Sink): Promise<void>
   if (!(opts.temperature >= 0)) throw new GroverError(`--temperature must be ≥ 0, got ${opts.temperature}.`)
   const prompt = opts.prompt.toUpperCase()
   if (prompt && !WRITABLE.test(prompt)) throw new GroverError(`--prompt must be A/C/G/T bases, got "${opts.prompt.slice(0, 30)}".`)
-  const session = await ModelSession.open(bundle, {device: opts.device, threads: opts.threads, log: opts.quiet ? undefined : opts.log})
+  const session = await ModelSession.forRun(bundle, opts)
   let progress: Progress | undefined
   let written = 0
   try {

@@ -114,8 +114,9 @@ export function trainHead(X: Float32Array, y: Uint8Array, Xv: Float32Array, yv: 
   const grads = params.map((a) => new Float64Array(a.length))
   let best = {loss: Infinity, epoch: 0, params: params.map((a) => a.slice())}
   let trainLoss = NaN
-  let epoch = 0
-  for (; epoch < o.maxEpochs; epoch++) {
+  let epoch = 0 // epochs run (early stopping leaves the loop after the epoch that stopped it)
+  for (let e = 0; e < o.maxEpochs; e++) {
+    epoch = e + 1
     const {z, a} = forward(p, Xs, n, H, K, mlp)
     trainLoss = loss(z, y, w)
     for (const g of grads) g.fill(0)
@@ -140,7 +141,7 @@ export function trainHead(X: Float32Array, y: Uint8Array, Xv: Float32Array, yv: 
     // L2 on weights (not biases)
     for (let i = 0; i < p.W1.length; i++) grads[0]![i]! += o.l2 * p.W1[i]!
     if (mlp) for (let k = 0; k < K; k++) grads[2]![k]! += o.l2 * p.W2[k]!
-    const t = epoch + 1
+    const t = epoch
     params.forEach((arr, q) => {
       const g = grads[q]!
       for (let i = 0; i < arr.length; i++) {

@@ -87,8 +87,11 @@ export function mcc(labels: ArrayLike<number>, scores: ArrayLike<number>, thresh
   let fn = 0
   for (let i = 0; i < scores.length; i++) {
     const p = scores[i]! >= threshold
-    if (labels[i]) p ? tp++ : fn++
-    else p ? fp++ : tn++
+    if (labels[i]) {
+      if (p) tp++
+      else fn++
+    } else if (p) fp++
+    else tn++
   }
   const den = Math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
   return den === 0 ? 0 : (tp * tn - fp * fn) / den

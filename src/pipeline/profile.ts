@@ -5,16 +5,17 @@ import type {Sink} from '../io/output.js'
 import type {Region} from '../io/regions.js'
 import type {Bundle, ProfileMeta} from '../model/bundle.js'
 import {type ModelSession, padBatch} from '../model/session.js'
-import {batchWindows, pipelined, type StrandSel, type WindowBatch, type WindowCounts} from './batches.js'
+import {batchWindows, pipelined, type WindowBatch, type WindowCounts} from './batches.js'
 import {Progress} from './progress.js'
 import {type Planned, tile, withSequence} from './windows.js'
+import type {Strand} from '../dna.js'
 
 export interface ProfileOptions {
   format: 'bedgraph' | 'bigwig' | 'tsv'
   /** --track NAME or --track-index N (0-based); undefined: all tracks (tsv) or the only one */
   track?: string
   trackIndex?: number
-  strands: StrandSel[]
+  strands: Strand[]
   stride: number
   batchSize: number
   batchTokens?: number

@@ -7,7 +7,7 @@ import {createInterface} from 'node:readline'
 
 import {GroverError} from '../errors.js'
 import {Fasta, fastaRecords} from '../io/fasta.js'
-import {writeFileAtomically} from '../io/output.js'
+import {tmpPath, writeFileAtomically} from '../io/output.js'
 import {readBedRecords} from '../io/regions.js'
 import {loadBundle, type Bundle} from '../model/bundle.js'
 import {denseModel} from '../model/onnx-writer.js'
@@ -36,7 +36,7 @@ export interface TrainHeadOptions extends RunOptions, HeadOptions {
   batchSize: number
 }
 
-interface Example {
+export interface Example {
   name: string
   chrom?: string
   seq: string
@@ -111,7 +111,7 @@ async function loadExamples(o: TrainHeadOptions): Promise<Example[]> {
 }
 
 /** train / valid / test for each example, and how the split was made. */
-async function splitExamples(ex: Example[], o: TrainHeadOptions): Promise<{parts: Array<'train' | 'valid' | 'test'>; how: string}> {
+export async function splitExamples(ex: Example[], o: Pick<TrainHeadOptions, 'split' | 'seed'>): Promise<{parts: Array<'train' | 'valid' | 'test'>; how: string}> {
   if (o.split) {
     const lines = (await readFile(o.split, 'utf8')).trim().split('\n').map((l) => l.replace(/\r$/, '').split('\t'))
     const head = lines[0]!
@@ -176,7 +176,7 @@ async function embedExamples(ex: Example[], bundle: Bundle, o: TrainHeadOptions)
       return {X, hidden: meta.hidden, ok: Uint8Array.from(meta.ok), cached: true, skipped: meta.skipped}
     }
   } catch {}
-  const session = await ModelSession.open(bundle, {device: o.device, threads: o.threads, log: o.quiet ? undefined : o.log})
+  const session = await ModelSession.forRun(bundle, o)
   const ok = new Uint8Array(ex.length)
   let X = new Float32Array(0)
   let hidden = 0
@@ -284,7 +284,7 @@ export async function trainHeadCommand(o: TrainHeadOptions): Promise<TrainHeadRe
   const lengths = ex.map((e) => e.seq.length).sort((a, b) => a - b)
   const window = lengths[Math.floor(lengths.length / 2)]!
   const name = o.name ?? basename(out)
-  const tmp = `${out}.tmp-${process.pid}`
+  const tmp = tmpPath(out)
   await rm(tmp, {recursive: true, force: true})
   await mkdir(tmp, {recursive: true})
   try {
