@@ -2,33 +2,12 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {RecordFormatter, resumePointOf, type ScoredWindow, WindowMerger} from '../src/io/records.js'
-import {padBatch} from '../src/model/session.js'
-import {softmax} from '../src/pipeline/logits.js'
 import {scoreWindow} from '../src/pipeline/predict.js'
 
 const rec = (start: number, end: number, score: number, chrom = 'chr1'): ScoredWindow =>
   ({chrom, start, end, score, strand: '+', plus: score, minus: undefined, probs: [1 - score, score]})
 
-describe('padBatch', () => {
-  it('pads every row to the longest with the pad id and masks the padding', () => {
-    const b = padBatch([[2, 10, 3], [2, 3], [2, 11, 12, 3]], 0)
-    assert.equal(b.rows, 3)
-    assert.equal(b.tokens, 4)
-    assert.deepEqual([...b.ids].map(Number), [2, 10, 3, 0, 2, 3, 0, 0, 2, 11, 12, 3])
-    assert.deepEqual([...b.mask].map(Number), [1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1])
-  })
-  it('uses the given pad id', () => {
-    assert.deepEqual([...padBatch([[5], [5, 6]], 7).ids].map(Number), [5, 7, 5, 6])
-  })
-})
-
-describe('softmax and scoreWindow', () => {
-  it('softmax is stable for large logits and sums to 1', () => {
-    const p = softmax(new Float32Array([1000, 1001, 5, 6]), 0, 2)
-    assert.ok(Math.abs(p[0]! + p[1]! - 1) < 1e-12)
-    assert.ok(Math.abs(p[1]! - 1 / (1 + Math.exp(-1))) < 1e-9)
-    assert.deepEqual(softmax(new Float32Array([1000, 1001, 0, 0]), 2, 2), [0.5, 0.5])
-  })
+describe('scoreWindow: strands combined into a record', () => {
   it('averages the strands and reports the higher one', () => {
     const w = {chrom: 'c', start: 0, end: 10}
     const r = scoreWindow(w, [{strand: '+', value: 0.2, probs: [0.8, 0.2]}, {strand: '-', value: 0.6, probs: [0.4, 0.6]}])

@@ -6,7 +6,8 @@ import {describe, it} from 'node:test'
 
 import {denseModel} from '../src/model/onnx-writer.js'
 import {applyHead, trainHead} from '../src/pipeline/head.js'
-import {type Example, splitExamples} from '../src/pipeline/trainhead.js'
+import type {Example} from '../src/io/labels.js'
+import {splitExamples} from '../src/pipeline/trainhead.js'
 import {auroc, curves} from '../src/pipeline/metrics.js'
 import {genomeSeq, grover, oneLine, rng, ROOT, tmp, PY, pyHas} from './helpers/util.js'
 

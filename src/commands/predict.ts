@@ -5,7 +5,7 @@ import {runCommand} from '../cli.js'
 import {modelFlag, numberFlag, runFlags, showProgress} from '../flags.js'
 import {BigWigOutput} from '../io/bigwig.js'
 import {Sink} from '../io/output.js'
-import {checkRun, forgetRun, recordRun, runIdentity} from '../io/runstate.js'
+import {runIdentity} from '../io/runstate.js'
 import {parseShard} from '../pipeline/windows.js'
 import {FORMATS, type Format} from '../io/records.js'
 import {type ScanMode, type StrandMode, predict, summaryLine} from '../pipeline/predict.js'
@@ -110,19 +110,9 @@ strand's bins are flipped back and averaged in (--strand both). Writes bedGraph 
       batchTokens: flags['batch-tokens'], maxN: flags['max-n'], minSignal: flags['min-signal'] ?? null, shard: flags.shard ?? null,
       track: flags.track ?? null, trackIndex: flags['track-index'] ?? null, scan: flags.scan, noMotif: flags['no-motif'], motifPvalue: flags['motif-pvalue'],
     }, {fasta: args.fasta, regions: flags.regions, signal: flags.signal, restrictTo: flags['restrict-to'], chromAlias: flags['chrom-alias'], motifs: flags.motifs})
-    let resume: {lastLine: string | undefined} | undefined
     const text = flags.format !== 'bigwig' && flags.output !== undefined
-    const output = flags.format === 'bigwig'
-      ? () => BigWigOutput.create(flags.output)
-      : flags.resume
-        ? async () => {
-          const r = await Sink.resume(flags.output!, (m) => process.stderr.write(m + '\n'), () => checkRun(flags.output!, identity))
-          resume = {lastLine: r.lastLine}
-          return r.sink
-        }
-        : flags.output
-    await runCommand<Sink | BigWigOutput>(this, output, async (sink, signal, log) => {
-      if (text && !flags.resume) await recordRun(flags.output!, identity)
+    const output = flags.format === 'bigwig' ? () => BigWigOutput.create(flags.output) : flags.output
+    await runCommand<Sink | BigWigOutput>(this, output, async (sink, signal, log, resume) => {
       const summary = await predict({
         fasta: args.fasta,
         model: flags.model,
@@ -156,6 +146,6 @@ strand's bins are flipped back and averaged in (--strand both). Writes bedGraph 
         log,
       }, sink)
       if (!flags.quiet) log(summaryLine(summary))
-    }, text ? {onSuccess: () => forgetRun(flags.output!), onFailure: () => forgetRun(flags.output!)} : undefined)
+    }, {resumable: text ? {identity, resume: flags.resume} : undefined})
   }
 }

@@ -5,7 +5,7 @@ import {modelFlag, numberFlag, runFlags, showProgress} from '../flags.js'
 import type {Device} from '../model/device.js'
 import type {Pool} from '../model/pool.js'
 import type {HeadKind} from '../pipeline/head.js'
-import {trainHeadCommand} from '../pipeline/trainhead.js'
+import {trainHeadBundle} from '../pipeline/trainhead.js'
 
 export default class TrainHead extends Command {
   static override summary = 'Train a classifier head on a base model\'s embeddings of your labelled regions, and save it as a new bundle.'
@@ -63,7 +63,7 @@ it like any other bundle. stdout gets the metrics as JSON.`
     const {args, flags} = await this.parse(TrainHead)
     const num = (name: string, v: string | undefined) => numberFlag(this, name, v)
     await runCommand(this, undefined, async (sink, signal, log) => {
-      const r = await trainHeadCommand({
+      const r = await trainHeadBundle({
         fasta: args.fasta, labels: flags.labels, labelColumn: flags['label-column'], positiveLabel: flags['positive-label'],
         positives: flags.positives, negatives: flags.negatives, split: flags.split, out: flags.out, name: flags.name, force: flags.force,
         kind: flags.head as HeadKind, hidden: flags.hidden, l2: num('l2', flags.l2)!, lr: num('lr', flags.lr)!, maxEpochs: flags['max-epochs'],

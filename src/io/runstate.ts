@@ -8,7 +8,7 @@ import {GroverError} from '../errors.js'
  * run starts, removed when it completes; `--resume` refuses to continue a file with other options, so
  * a resumed file is what one uninterrupted run would have written.
  */
-export type RunOptions = Record<string, unknown>
+export type RunIdentity = Record<string, unknown>
 
 const sidecar = (out: string) => `${out}.grover-run.json`
 
@@ -22,13 +22,13 @@ async function describeInput(path: string): Promise<{path: string; bytes: number
 }
 
 /** The options of a run, with input files identified by absolute path and size. */
-export async function runIdentity(options: RunOptions, files: Record<string, string | undefined>): Promise<RunOptions> {
-  const out: RunOptions = {...options}
+export async function runIdentity(options: RunIdentity, files: Record<string, string | undefined>): Promise<RunIdentity> {
+  const out: RunIdentity = {...options}
   for (const [k, v] of Object.entries(files)) out[k] = v === undefined ? null : await describeInput(v)
   return JSON.parse(JSON.stringify(out))
 }
 
-export async function recordRun(out: string, identity: RunOptions): Promise<void> {
+export async function recordRun(out: string, identity: RunIdentity): Promise<void> {
   try {
     await writeFile(sidecar(out), JSON.stringify(identity, null, 2) + '\n')
   } catch (error) {
@@ -36,8 +36,8 @@ export async function recordRun(out: string, identity: RunOptions): Promise<void
   }
 }
 
-export async function checkRun(out: string, identity: RunOptions): Promise<void> {
-  let before: RunOptions
+export async function checkRun(out: string, identity: RunIdentity): Promise<void> {
+  let before: RunIdentity
   try {
     before = JSON.parse(await readFile(sidecar(out), 'utf8'))
   } catch {

@@ -80,6 +80,20 @@ export function bestF1(c: Curves): {f1: number; threshold: number} {
 }
 
 /** Matthews correlation of "score ≥ threshold" with the labels (0 when undefined, as sklearn). */
+/** The score threshold with the highest MCC (the lowest such score on ties; 0.5 when there are no scores). */
+export function maxMccThreshold(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
+  let threshold = 0.5
+  let best = -Infinity
+  for (const t of [...new Set(Array.from(scores))].sort((a, b) => a - b)) {
+    const m = mcc(labels, scores, t)
+    if (m > best) {
+      best = m
+      threshold = t
+    }
+  }
+  return threshold
+}
+
 export function mcc(labels: ArrayLike<number>, scores: ArrayLike<number>, threshold: number): number {
   let tp = 0
   let fp = 0

@@ -95,42 +95,11 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
     const logitsName = value ? value.output : session.requireOutput('logits', 'masked-token probabilities')
     let checkedChroms = false
 
+    const ctx: JobContext = {fasta, fastaPath: opts.fasta, bundle, W, maskId, skipMismatch: opts.skipMismatch}
     const prepare = async (r: VcfRecord): Promise<Job | undefined> => {
-      const len = fasta.index.lengths.get(r.chrom)
-      if (len === undefined) throw new GroverError(`${r.where}: chromosome "${r.chrom}" is not in ${opts.fasta} (sequences: ${fasta.index.names.slice(0, 5).join(', ')}${fasta.index.names.length > 5 ? ', …' : ''}). Rename the VCF's chromosomes to match the FASTA.`)
-      const p0 = r.pos - 1
-      if (p0 + r.ref.length > len) throw new GroverError(`${r.where}: ${r.chrom}:${r.pos} ${r.ref} runs past the end of the sequence (length ${len}).`)
-      const fa = await fasta.fetch(r.chrom, p0, p0 + r.ref.length)
-      if (fa !== r.ref) {
-        if (opts.skipMismatch) {
-          stats.mismatches++
-          return undefined
-        }
-        throw new GroverError(`${r.where}: REF ${r.ref} at ${r.chrom}:${r.pos} does not match the FASTA (${fa}). Is the VCF for another assembly? Use --skip-mismatch to skip such records.`)
-      }
-      // window of W bp centred on the REF allele, kept inside the sequence
-      const ws = Math.max(0, Math.min(len - W, p0 + Math.floor(r.ref.length / 2) - Math.floor(W / 2)))
-      const we = Math.min(len, ws + W)
-      const win = await fasta.fetch(r.chrom, ws, we)
-      const a = p0 - ws
-      const b = a + r.ref.length
-      const alleles: Allele[] = r.alts.map((altRaw) => {
-        const alt = altRaw.toUpperCase()
-        if (!/^[ACGTN]+$/.test(alt)) return {rows: undefined, why: 'symbolic or missing ALT'}
-        if (Math.max(r.ref.length, alt.length) > W / 2) return {rows: undefined, why: 'allele longer than half the window'}
-        const altSeq = win.slice(0, a) + alt + win.slice(b)
-        const L = win.length
-        const La = altSeq.length
-        const rows = [
-          rowFor(bundle, win, a, b, maskId),
-          rowFor(bundle, reverseComplement(win), L - b, L - a, maskId),
-          rowFor(bundle, altSeq, a, a + alt.length, maskId),
-          rowFor(bundle, reverseComplement(altSeq), La - a - alt.length, La - a, maskId),
-        ]
-        if (rows.some((row) => row.ids.length > bundle.meta.max_tokens)) return {rows: undefined, why: `window over ${bundle.meta.max_tokens} tokens`}
-        return {rows}
-      })
-      return {record: r, alleles}
+      const job = await variantJob(r, ctx)
+      if (!job) stats.mismatches++
+      return job
     }
 
     async function* batches(): AsyncGenerator<Job[]> {
@@ -149,11 +118,7 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
         }
         if (item.kind === 'header') {
           if (opts.format === 'vcf') {
-            const desc = task === 'score'
-              ? `score(ALT) - score(REF) of model ${bundle.meta.name} (its raw score, ${bundle.meta.score?.strands === 'max' ? 'the higher of the two strands' : 'mean of both strands'}), ${W}-bp window centred on the variant`
-              : task === 'classification'
-              ? `score(ALT) - score(REF) of model ${bundle.meta.name} (P(${bundle.meta.positive_label})), ${W}-bp window centred on the variant, mean of both strands`
-              : `log P(ALT tokens) - log P(REF tokens) under masked-LM ${bundle.meta.name}, tokens covering the allele masked, ${W}-bp window, mean of both strands`
+            const desc = infoDescription(bundle, W)
             await sink.writeLine(`##INFO=<ID=${key},Number=A,Type=Float,Description="${desc}">`)
             await sink.writeLine(`##grover_scoreCommand=model=${bundle.meta.name};window=${W}`)
             await sink.writeLine(item.line)
@@ -203,16 +168,7 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
           al.value = value ? value.combine([ap, am]) - value.combine([rp, rm]) : (ap + am) / 2 - (rp + rm) / 2
           stats.scored++
         }
-        const r = job.record
-        const vals = job.alleles.map((al) => (al.value === undefined ? '.' : task === 'score' ? Number(al.value.toPrecision(6)).toString() : al.value.toFixed(4)))
-        if (opts.format === 'tsv') {
-          for (let k = 0; k < r.alts.length; k++) await sink.writeLine([r.chrom, r.pos, r.id, r.ref, r.alts[k], vals[k]].join('\t'))
-        } else {
-          const f = [...r.fields]
-          const add = `${key}=${vals.join(',')}`
-          f[7] = f[7] === '.' || f[7] === '' ? add : `${f[7]};${add}`
-          await sink.writeLine(f.join('\t'))
-        }
+        for (const line of recordLines(job, opts.format, key, task)) await sink.writeLine(line)
       }
       progress.update(bytesRead, stats.records)
     }
@@ -226,4 +182,75 @@ export async function score(opts: ScoreOptions, sink: Sink): Promise<{records: n
   }
   if (stats.mismatches > 0) opts.log(`grover score: skipped ${stats.mismatches} records whose REF does not match the FASTA (--skip-mismatch).`)
   return stats
+}
+
+/** What turning a VCF record into model rows needs. */
+interface JobContext {
+  fasta: Fasta
+  fastaPath: string
+  bundle: Bundle
+  /** window in bp, centred on the variant */
+  W: number
+  maskId: number
+  skipMismatch: boolean
+}
+
+/**
+ * One VCF record's rows: REF checked against the FASTA (undefined: a mismatch to skip, with
+ * --skip-mismatch), then for each ALT the REF and ALT windows on both strands, or why it is not scored.
+ */
+async function variantJob(r: VcfRecord, c: JobContext): Promise<Job | undefined> {
+  const len = c.fasta.index.lengths.get(r.chrom)
+  if (len === undefined) throw new GroverError(`${r.where}: chromosome "${r.chrom}" is not in ${c.fastaPath} (sequences: ${c.fasta.index.names.slice(0, 5).join(', ')}${c.fasta.index.names.length > 5 ? ', …' : ''}). Rename the VCF's chromosomes to match the FASTA.`)
+  const p0 = r.pos - 1
+  if (p0 + r.ref.length > len) throw new GroverError(`${r.where}: ${r.chrom}:${r.pos} ${r.ref} runs past the end of the sequence (length ${len}).`)
+  const fa = await c.fasta.fetch(r.chrom, p0, p0 + r.ref.length)
+  if (fa !== r.ref) {
+    if (c.skipMismatch) return undefined
+    throw new GroverError(`${r.where}: REF ${r.ref} at ${r.chrom}:${r.pos} does not match the FASTA (${fa}). Is the VCF for another assembly? Use --skip-mismatch to skip such records.`)
+  }
+  // window of W bp centred on the REF allele, kept inside the sequence
+  const ws = Math.max(0, Math.min(len - c.W, p0 + Math.floor(r.ref.length / 2) - Math.floor(c.W / 2)))
+  const we = Math.min(len, ws + c.W)
+  const win = await c.fasta.fetch(r.chrom, ws, we)
+  const a = p0 - ws
+  const b = a + r.ref.length
+  const alleles: Allele[] = r.alts.map((altRaw) => {
+    const alt = altRaw.toUpperCase()
+    if (!/^[ACGTN]+$/.test(alt)) return {rows: undefined, why: 'symbolic or missing ALT'}
+    if (Math.max(r.ref.length, alt.length) > c.W / 2) return {rows: undefined, why: 'allele longer than half the window'}
+    const altSeq = win.slice(0, a) + alt + win.slice(b)
+    const L = win.length
+    const La = altSeq.length
+    const rows = [
+      rowFor(c.bundle, win, a, b, c.maskId),
+      rowFor(c.bundle, reverseComplement(win), L - b, L - a, c.maskId),
+      rowFor(c.bundle, altSeq, a, a + alt.length, c.maskId),
+      rowFor(c.bundle, reverseComplement(altSeq), La - a - alt.length, La - a, c.maskId),
+    ]
+    if (rows.some((row) => row.ids.length > c.bundle.meta.max_tokens)) return {rows: undefined, why: `window over ${c.bundle.meta.max_tokens} tokens`}
+    return {rows}
+  })
+  return {record: r, alleles}
+}
+
+/** The ##INFO description of score's key: what the number is, for this bundle and window. */
+function infoDescription(bundle: Bundle, W: number): string {
+  const task = bundle.meta.task
+  return task === 'score'
+    ? `score(ALT) - score(REF) of model ${bundle.meta.name} (its raw score, ${bundle.meta.score?.strands === 'max' ? 'the higher of the two strands' : 'mean of both strands'}), ${W}-bp window centred on the variant`
+    : task === 'classification'
+    ? `score(ALT) - score(REF) of model ${bundle.meta.name} (P(${bundle.meta.positive_label})), ${W}-bp window centred on the variant, mean of both strands`
+    : `log P(ALT tokens) - log P(REF tokens) under masked-LM ${bundle.meta.name}, tokens covering the allele masked, ${W}-bp window, mean of both strands`
+}
+
+/** A scored record's output: the VCF line with its INFO key added, or one TSV line per ALT. */
+function recordLines(job: Job, format: ScoreOptions['format'], key: string, task: string): string[] {
+  const r = job.record
+  const vals = job.alleles.map((al) => (al.value === undefined ? '.' : task === 'score' ? Number(al.value.toPrecision(6)).toString() : al.value.toFixed(4)))
+  if (format === 'tsv') return r.alts.map((alt, k) => [r.chrom, r.pos, r.id, r.ref, alt, vals[k]].join('\t'))
+  const f = [...r.fields]
+  const add = `${key}=${vals.join(',')}`
+  f[7] = f[7] === '.' || f[7] === '' ? add : `${f[7]};${add}`
+  return [f.join('\t')]
 }

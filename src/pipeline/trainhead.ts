@@ -1,14 +1,11 @@
 import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
-import {copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {basename, join, resolve} from 'node:path'
-import {createInterface} from 'node:readline'
 
 import {GroverError} from '../errors.js'
-import {Fasta, fastaRecords} from '../io/fasta.js'
+import {type Example, type LabelledInputs, loadExamples, readSplitFile, type SplitPart} from '../io/labels.js'
 import {tmpPath, writeFileAtomically} from '../io/output.js'
-import {readBedRecords} from '../io/regions.js'
 import {loadBundle, type Bundle} from '../model/bundle.js'
 import {denseModel} from '../model/onnx-writer.js'
 import {type Pool, poolRow} from '../model/pool.js'
@@ -17,16 +14,10 @@ import {reverseComplement} from '../dna.js'
 import {mulberry32} from '../random.js'
 import {batchWindows, pipelined, skippedText, type WindowBatch} from './batches.js'
 import {applyHead, type HeadKind, type HeadOptions, trainHead} from './head.js'
-import {mcc, type Metrics, metrics} from './metrics.js'
+import {maxMccThreshold, type Metrics, metrics} from './metrics.js'
 import type {Window} from './windows.js'
 
-export interface TrainHeadOptions extends RunOptions, HeadOptions {
-  fasta?: string
-  labels?: string
-  labelColumn?: number
-  positiveLabel?: string
-  positives?: string
-  negatives?: string
+export interface TrainHeadOptions extends RunOptions, HeadOptions, LabelledInputs {
   split?: string
   out: string
   name?: string
@@ -34,13 +25,6 @@ export interface TrainHeadOptions extends RunOptions, HeadOptions {
   pool: Pool
   cache?: string
   batchSize: number
-}
-
-export interface Example {
-  name: string
-  chrom?: string
-  seq: string
-  label: 0 | 1
 }
 
 export interface TrainHeadResult {
@@ -53,81 +37,14 @@ export interface TrainHeadResult {
   metrics: Record<string, Metrics>
 }
 
-/** Whether a labelled-input file is FASTA (its first non-blank character is ">"), from its first 4 kB. */
-async function isFasta(path: string): Promise<boolean> {
-  let fh
-  try {
-    fh = await open(path, 'r')
-    const b = Buffer.alloc(4096)
-    const {bytesRead} = await fh.read(b, 0, b.length, 0)
-    return b.subarray(0, bytesRead).toString('utf8').trimStart().startsWith('>')
-  } catch (error) {
-    throw new GroverError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check the path.`)
-  } finally {
-    await fh?.close()
-  }
-}
-
-/** FASTA records as examples (name = first word of the header). */
-async function fastaExamples(path: string, label: 0 | 1): Promise<Example[]> {
-  const out: Example[] = []
-  for await (const r of fastaRecords(createInterface({input: createReadStream(path, 'utf8'), crlfDelay: Infinity}))) {
-    if (r.seq === '') throw new GroverError(`${path}: record "${r.name}" has no bases.`)
-    out.push({...r, label})
-  }
-  if (out.length === 0) throw new GroverError(`${path}: no FASTA records found.`)
-  return out
-}
-
-async function bedExamples(path: string, fasta: Fasta | undefined, label: 0 | 1 | undefined, o: TrainHeadOptions): Promise<Example[]> {
-  if (!fasta) throw new GroverError(`${path} is a BED file: give the genome FASTA its coordinates refer to as the first argument.`)
-  const out: Example[] = []
-  for (const {region: r, fields: f, line} of await readBedRecords(path, fasta.index)) {
-    let y = label
-    if (y === undefined) {
-      const col = (o.labelColumn ?? f.length) - 1
-      const v = f[col]
-      if (v === undefined || col < 3) throw new GroverError(`${path}:${line}: no label in column ${col + 1}. Give the label column with --label-column N (1-based).`)
-      const pos = o.positiveLabel ?? '1'
-      const neg = o.positiveLabel === undefined ? '0' : undefined
-      if (v === pos) y = 1
-      else if (neg === undefined || v === neg) y = 0
-      else throw new GroverError(`${path}:${line}: label "${v}" is neither 1 nor 0. For other label names say which is positive with --positive-label NAME.`)
-    }
-    out.push({name: f[3] && f.length > 4 ? f[3] : `${r.chrom}:${r.start + 1}-${r.end}`, chrom: r.chrom, seq: await fasta.fetch(r.chrom, r.start, r.end), label: y})
-  }
-  return out
-}
-
-async function loadExamples(o: TrainHeadOptions): Promise<Example[]> {
-  const fasta = o.fasta ? await Fasta.open(o.fasta, {log: o.log}) : undefined
-  if (o.labels) {
-    if (o.positives || o.negatives) throw new GroverError('give either --labels BED or --positives and --negatives, not both.')
-    return bedExamples(o.labels, fasta, undefined, o)
-  }
-  if (!o.positives || !o.negatives) throw new GroverError('give the labelled regions: --labels BED (with a label column), or --positives and --negatives (BED or FASTA files).')
-  const load = async (path: string, y: 0 | 1) => ((await isFasta(path)) ? fastaExamples(path, y) : bedExamples(path, fasta, y, o))
-  return [...(await load(o.positives, 1)), ...(await load(o.negatives, 0))]
-}
-
 /** train / valid / test for each example, and how the split was made. */
-export async function splitExamples(ex: Example[], o: Pick<TrainHeadOptions, 'split' | 'seed'>): Promise<{parts: Array<'train' | 'valid' | 'test'>; how: string}> {
+export async function splitExamples(ex: Example[], o: Pick<TrainHeadOptions, 'split' | 'seed'>): Promise<{parts: SplitPart[]; how: string}> {
   if (o.split) {
-    const lines = (await readFile(o.split, 'utf8')).trim().split('\n').map((l) => l.replace(/\r$/, '').split('\t'))
-    const head = lines[0]!
-    const ni = head.indexOf('name')
-    const si = head.indexOf('split')
-    if (ni < 0 || si < 0) throw new GroverError(`${o.split}:1: a split file needs a header with "name" and "split" columns (values train, valid, test).`)
-    const map = new Map<string, string>()
-    lines.slice(1).forEach((f, i) => {
-      const v = f[si]
-      if (v !== 'train' && v !== 'valid' && v !== 'test') throw new GroverError(`${o.split}:${i + 2}: split "${v}" is not train, valid or test.`)
-      map.set(f[ni]!, v)
-    })
+    const map = await readSplitFile(o.split)
     const parts = ex.map((e) => {
       const v = map.get(e.name)
       if (v === undefined) throw new GroverError(`${o.split}: no split for "${e.name}" (from the labelled inputs). Every example needs a row.`)
-      return v as 'train' | 'valid' | 'test'
+      return v
     })
     return {parts, how: `as given by ${basename(o.split)}`}
   }
@@ -227,7 +144,7 @@ function rowsOf(X: Float32Array, hidden: number, idx: number[]): Float32Array {
  * trained here → a new classification bundle (base encoder + head.onnx) that predict, score and
  * evaluate use like any other.
  */
-export async function trainHeadCommand(o: TrainHeadOptions): Promise<TrainHeadResult> {
+export async function trainHeadBundle(o: TrainHeadOptions): Promise<TrainHeadResult> {
   for (const [k, v] of [['--hidden', o.hidden], ['--max-epochs', o.maxEpochs], ['--patience', o.patience], ['--batch-size', o.batchSize]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new GroverError(`${k} must be a positive whole number, got ${v}.`)
   }
@@ -237,7 +154,7 @@ export async function trainHeadCommand(o: TrainHeadOptions): Promise<TrainHeadRe
   const existing = await readdir(out).catch(() => []) // not there (or not a folder): nothing to replace
   if (existing.length > 0 && !o.force) throw new GroverError(`--out ${o.out} exists and is not empty. Choose another folder, or replace it with --force.`)
   const base = await loadBundle(o.model)
-  const ex = await loadExamples(o)
+  const ex = await loadExamples(o, o.log)
   const pos = ex.filter((e) => e.label === 1).length
   if (pos === 0 || pos === ex.length) throw new GroverError(`the labelled inputs have only ${pos ? 'positive' : 'negative'} examples (${ex.length}); a classifier needs both.`)
   const {parts, how} = await splitExamples(ex, o)
@@ -266,48 +183,66 @@ export async function trainHeadCommand(o: TrainHeadOptions): Promise<TrainHeadRe
   }
   const vs = scores(va)
   const vy = y(va)
-  // threshold: the validation score that maximises MCC
-  let threshold = 0.5
-  let bestMcc = -Infinity
-  for (const t of [...new Set(vs)].sort((a, b) => a - b)) {
-    const m = mcc(vy, vs, t)
-    if (m > bestMcc) {
-      bestMcc = m
-      threshold = t
-    }
-  }
-  threshold = Math.round(threshold * 1e4) / 1e4
+  const threshold = Math.round(maxMccThreshold(vy, vs) * 1e4) / 1e4
   const result: Record<string, Metrics> = {train: metrics(y(tr), scores(tr), threshold), valid: metrics(vy, vs, threshold)}
   if (te.length) result.test = metrics(y(te), scores(te), threshold)
 
-  // the bundle: base encoder + tokenizer, head.onnx, grover.json; written beside and renamed into place
+  // the bundle: base encoder + tokenizer, head.onnx, grover.json
   const lengths = ex.map((e) => e.seq.length).sort((a, b) => a - b)
-  const window = lengths[Math.floor(lengths.length / 2)]!
-  const name = o.name ?? basename(out)
+  const examples = {train: tr.length, valid: va.length, test: te.length, skipped}
+  const meta = await headMeta(o, base, {
+    name: o.name ?? basename(out), threshold, window: lengths[Math.floor(lengths.length / 2)]!, metrics: result, split: how, examples,
+    bestEpoch: head.bestEpoch, epochs: head.epochs,
+  })
+  await writeHeadBundle(out, base, denseModel(head.layers, 'pooled', 'logits', `grover train-head ${o.kind} head on ${base.meta.name}`), meta)
+  const st = await stat(join(out, 'head.onnx'))
+  o.log(`train-head: ${o.kind} head (${st.size.toLocaleString('en-US')} bytes, best epoch ${head.bestEpoch} of ${head.epochs}) → ${o.out}; threshold ${threshold} (max MCC on validation).`)
+  return {bundle: out, examples, split: how, cached: emb.cached,
+    head: {kind: o.kind, best_epoch: head.bestEpoch, epochs: head.epochs}, threshold, metrics: result}
+}
+
+/** What a trained head's grover.json records besides the options: its results and how it was made. */
+interface HeadResults {
+  name: string
+  threshold: number
+  window: number
+  metrics: Record<string, Metrics>
+  split: string
+  examples: TrainHeadResult['examples']
+  bestEpoch: number
+  epochs: number
+}
+
+/** The grover.json of a head bundle on `base` (inputs identified by name and sha256). */
+async function headMeta(o: TrainHeadOptions, base: Bundle, r: HeadResults): Promise<Record<string, unknown>> {
+  const sources = async (p: string | undefined) => (p ? {file: basename(p), sha256: await sha256File(p)} : undefined)
+  return {
+    format: 1, name: r.name, task: 'classification',
+    description: `${o.kind === 'logistic' ? 'Logistic-regression' : `MLP (${o.hidden} hidden units)`} head trained by grover train-head on frozen ${base.meta.name} embeddings (${o.pool}-pooled last_hidden_state).`,
+    trained: true, labels: ['negative', 'positive'], positive_label: 'positive', threshold: r.threshold,
+    window: r.window, stride: Math.max(1, Math.round(r.window / 5)), max_tokens: base.meta.max_tokens,
+    tokenizer: base.meta.tokenizer.file ? {kind: base.meta.tokenizer.kind, file: 'tokenizer.json'} : {kind: base.meta.tokenizer.kind},
+    onnx: {file: 'model.onnx', opset: base.meta.onnx.opset, precision: base.meta.onnx.precision ?? 'fp32',
+      head: {file: 'head.onnx', pooling: o.pool, input: 'pooled', output: 'logits', kind: o.kind}},
+    architecture: base.meta.architecture,
+    metrics: r.metrics,
+    training: {split: r.split, examples: r.examples, head: o.kind, hidden: o.kind === 'mlp' ? o.hidden : undefined,
+      l2: o.l2, lr: o.lr, best_epoch: r.bestEpoch, epochs_run: r.epochs, patience: o.patience, seed: o.seed, class_weight: 'balanced', threshold_rule: 'max MCC on validation'},
+    provenance: {created_by: 'grover train-head', date: new Date().toISOString().slice(0, 10), base_model: base.meta.name, base_provenance: base.meta.provenance,
+      labels: await sources(o.labels), positives: await sources(o.positives), negatives: await sources(o.negatives), split: await sources(o.split), fasta: o.fasta ? basename(o.fasta) : undefined},
+    license: base.meta.license,
+  }
+}
+
+/** Write the head bundle (base encoder + tokenizer, head.onnx, grover.json) beside `out` and rename it into place. */
+async function writeHeadBundle(out: string, base: Bundle, headOnnx: Uint8Array, meta: Record<string, unknown>): Promise<void> {
   const tmp = tmpPath(out)
   await rm(tmp, {recursive: true, force: true})
   await mkdir(tmp, {recursive: true})
   try {
     await copyFile(base.modelPath, join(tmp, 'model.onnx'))
     if (base.meta.tokenizer.file) await copyFile(join(base.dir, base.meta.tokenizer.file), join(tmp, 'tokenizer.json'))
-    await writeFile(join(tmp, 'head.onnx'), denseModel(head.layers, 'pooled', 'logits', `grover train-head ${o.kind} head on ${base.meta.name}`))
-    const sources = async (p: string | undefined) => (p ? {file: basename(p), sha256: await sha256File(p)} : undefined)
-    const meta = {
-      format: 1, name, task: 'classification',
-      description: `${o.kind === 'logistic' ? 'Logistic-regression' : `MLP (${o.hidden} hidden units)`} head trained by grover train-head on frozen ${base.meta.name} embeddings (${o.pool}-pooled last_hidden_state).`,
-      trained: true, labels: ['negative', 'positive'], positive_label: 'positive', threshold,
-      window, stride: Math.max(1, Math.round(window / 5)), max_tokens: base.meta.max_tokens,
-      tokenizer: base.meta.tokenizer.file ? {kind: base.meta.tokenizer.kind, file: 'tokenizer.json'} : {kind: base.meta.tokenizer.kind},
-      onnx: {file: 'model.onnx', opset: base.meta.onnx.opset, precision: base.meta.onnx.precision ?? 'fp32',
-        head: {file: 'head.onnx', pooling: o.pool, input: 'pooled', output: 'logits', kind: o.kind}},
-      architecture: base.meta.architecture,
-      metrics: result,
-      training: {split: how, examples: {train: tr.length, valid: va.length, test: te.length, skipped}, head: o.kind, hidden: o.kind === 'mlp' ? o.hidden : undefined,
-        l2: o.l2, lr: o.lr, best_epoch: head.bestEpoch, epochs_run: head.epochs, patience: o.patience, seed: o.seed, class_weight: 'balanced', threshold_rule: 'max MCC on validation'},
-      provenance: {created_by: 'grover train-head', date: new Date().toISOString().slice(0, 10), base_model: base.meta.name, base_provenance: base.meta.provenance,
-        labels: await sources(o.labels), positives: await sources(o.positives), negatives: await sources(o.negatives), split: await sources(o.split), fasta: o.fasta ? basename(o.fasta) : undefined},
-      license: base.meta.license,
-    }
+    await writeFile(join(tmp, 'head.onnx'), headOnnx)
     await writeFile(join(tmp, 'grover.json'), JSON.stringify(meta, null, 2) + '\n')
     await rm(out, {recursive: true, force: true})
     await rename(tmp, out)
@@ -315,8 +250,4 @@ export async function trainHeadCommand(o: TrainHeadOptions): Promise<TrainHeadRe
     await rm(tmp, {recursive: true, force: true})
     throw error
   }
-  const st = await stat(join(out, 'head.onnx'))
-  o.log(`train-head: ${o.kind} head (${st.size.toLocaleString('en-US')} bytes, best epoch ${head.bestEpoch} of ${head.epochs}) → ${o.out}; threshold ${threshold} (max MCC on validation).`)
-  return {bundle: out, examples: {train: tr.length, valid: va.length, test: te.length, skipped}, split: how, cached: emb.cached,
-    head: {kind: o.kind, best_epoch: head.bestEpoch, epochs: head.epochs}, threshold, metrics: result}
 }
