@@ -51,6 +51,70 @@ export function padBatch(rows: number[][], padId: number): TokenBatch {
 
 const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids', 'onehot'])
 
+type Provider = 'cpu' | 'cuda' | 'webgpu'
+type Create = (ep: Provider, path?: string) => Promise<InferenceSession>
+
+/** The first line of an ORT error, without its [file:line] prefix. */
+function firstLine(error: unknown): string {
+  return String((error as Error).message ?? error).split('\n')[0]!.replace(/^.*\] ?/, '').slice(0, 200)
+}
+
+/**
+ * Start the model on the device asked for. auto: CUDA, then WebGPU, each only if what it needs is
+ * there, else the CPU, and say on `log` which runs and why the others were skipped; a named GPU that
+ * cannot start is an error that says what is missing.
+ */
+async function startProvider(create: Create, modelPath: string, device: Device, threads: number | undefined, log: ((msg: string) => void) | undefined): Promise<{session: InferenceSession; provider: Provider}> {
+  const skipped: string[] = []
+  // GPU providers in the order auto tries them; each checks what it needs before ORT is asked
+  const gpus = [
+    {ep: 'cuda' as const, missing: () => cudaMissing().join('; '), help: CUDA_HELP},
+    {ep: 'webgpu' as const, missing: () => webgpuMissing() ?? '', help: WEBGPU_HELP + ' '},
+  ].filter((g) => device === 'auto' || device === g.ep)
+  let started: {session: InferenceSession; provider: Provider} | undefined
+  for (const g of gpus) {
+    const missing = g.missing()
+    if (missing) {
+      if (device === g.ep) throw new GroverError(`--device ${g.ep} cannot start: ${missing}. ${g.help}Or run with --device cpu.`)
+      skipped.push(`${g.ep}: ${missing.split('; ')[0]}`)
+      continue
+    }
+    try {
+      started = {session: await create(g.ep), provider: g.ep}
+      break
+    } catch (error) {
+      if (device === g.ep) throw new GroverError(`--device ${g.ep}: the ${g.ep === 'cuda' ? 'CUDA' : 'WebGPU'} execution provider did not start (${firstLine(error)}). ${g.help}`)
+      skipped.push(`${g.ep}: ${firstLine(error)}`)
+    }
+  }
+  if (!started) {
+    try {
+      started = {session: await create('cpu'), provider: 'cpu'}
+    } catch (error) {
+      throw new GroverError(`${modelPath} could not be loaded by ONNX Runtime (${String((error as Error).message ?? error).split('\n')[0]}). The file may be truncated or not an ONNX model; re-export the bundle.`)
+    }
+  }
+  const p = started.provider
+  if (device === 'auto') log?.(`device: ${p}${p === 'cpu' ? ` (${threads ?? availableParallelism()} threads)` : ''}${skipped.length ? `; skipped ${skipped.join('; ')}` : ''}`)
+  return started
+}
+
+/** The graph's inputs must be ones grover feeds, and one-hot exactly when the bundle's tokenizer is. */
+function checkInputs(names: readonly string[], bundle: Bundle, modelPath: string): void {
+  for (const n of names) {
+    if (!KNOWN_INPUTS.has(n)) throw new GroverError(`${modelPath} expects an input "${n}" that grover does not provide (it feeds input_ids, attention_mask and token_type_ids, or onehot). Re-export the model with those inputs.`)
+  }
+  const oneHot = bundle.meta.tokenizer.kind === 'onehot'
+  if (oneHot !== names.includes('onehot')) {
+    throw new GroverError(oneHot
+      ? `${modelPath} has no "onehot" input (inputs: ${names.join(', ')}), but grover.json says tokenizer kind onehot. Export it with scripts/export_onehot.py.`
+      : `${modelPath} takes a one-hot "onehot" input but grover.json says tokenizer kind ${bundle.meta.tokenizer.kind}: set "tokenizer": {"kind": "onehot"}.`)
+  }
+  if (!oneHot && !names.includes('input_ids')) {
+    throw new GroverError(`${modelPath} has no "input_ids" input (inputs: ${names.join(', ')}). Is this a token model exported by scripts/export_hf.py?`)
+  }
+}
+
 /**
  * The one place that talks to ONNX Runtime. onnxruntime-node is imported lazily so `--help` and
  * argument errors never pay for loading it. Inputs are checked against the model's declared names.
@@ -80,15 +144,17 @@ export class ModelSession {
     return this.head ? ['logits', ...this.session.outputNames.filter((n) => n !== 'logits')] : this.session.outputNames
   }
 
-  /**
-   * opts.file: another graph of the bundle (e.g. its attentions_file) instead of model.onnx.
-   * opts.log: where `--device auto` says which execution provider runs and why others were skipped.
-   */
   /** The session a command's run uses: its --device and --threads, and the device line unless --quiet. */
   static forRun(bundle: Bundle, o: Pick<RunOptions, 'device' | 'threads' | 'quiet' | 'log'>, extra: {file?: string; scan?: boolean} = {}): Promise<ModelSession> {
     return ModelSession.open(bundle, {device: o.device, threads: o.threads, log: o.quiet ? undefined : o.log, ...extra})
   }
 
+  /**
+   * Open a bundle's model on the device asked for (auto: CUDA, then WebGPU, then the CPU), check its
+   * inputs against the bundle, and open its scan graphs (opts.scan) and trained head where it has them.
+   * opts.file: another graph of the bundle (e.g. its attentions_file) instead of model.onnx.
+   * opts.log: where `--device auto` says which execution provider runs and why others were skipped.
+   */
   static async open(bundle: Bundle, opts: {device?: Device; threads?: number; file?: string; log?: (msg: string) => void; scan?: boolean} = {}): Promise<ModelSession> {
     const modelPath = opts.file ?? bundle.modelPath
     const ort = await import('onnxruntime-node')
@@ -96,109 +162,71 @@ export class ModelSession {
     if (opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1)) {
       throw new GroverError(`--threads must be a positive whole number, got ${opts.threads}.`)
     }
-    const device = opts.device ?? 'auto'
-    const create = (ep: 'cpu' | 'cuda' | 'webgpu', path = modelPath) => ort.InferenceSession.create(path, {
+    const create: Create = (ep, path = modelPath) => ort.InferenceSession.create(path, {
       executionProviders: [ep], graphOptimizationLevel: 'all', intraOpNumThreads: opts.threads ?? availableParallelism(),
       logSeverityLevel: ep === 'cpu' ? 2 : 3, // a GPU provider that cannot start is reported by grover, not by ORT's log
     })
-    const loadError = (error: unknown) => new GroverError(`${modelPath} could not be loaded by ONNX Runtime (${String((error as Error).message ?? error).split('\n')[0]}). The file may be truncated or not an ONNX model; re-export the bundle.`)
-    const first = (error: unknown) => String((error as Error).message ?? error).split('\n')[0]!.replace(/^.*\] ?/, '').slice(0, 200)
-    let session: InferenceSession | undefined
-    let provider: 'cpu' | 'cuda' | 'webgpu' = 'cpu'
-    const skipped: string[] = []
-    // GPU providers in the order auto tries them; each checks what it needs before ORT is asked
-    const gpus = [
-      {ep: 'cuda' as const, missing: () => cudaMissing().join('; '), help: CUDA_HELP},
-      {ep: 'webgpu' as const, missing: () => webgpuMissing() ?? '', help: WEBGPU_HELP + ' '},
-    ].filter((g) => device === 'auto' || device === g.ep)
-    for (const g of gpus) {
-      const missing = g.missing()
-      if (missing) {
-        if (device === g.ep) throw new GroverError(`--device ${g.ep} cannot start: ${missing}. ${g.help}Or run with --device cpu.`)
-        skipped.push(`${g.ep}: ${missing.split('; ')[0]}`)
-        continue
-      }
-      try {
-        session = await create(g.ep)
-        provider = g.ep
-        break
-      } catch (error) {
-        if (device === g.ep) throw new GroverError(`--device ${g.ep}: the ${g.ep === 'cuda' ? 'CUDA' : 'WebGPU'} execution provider did not start (${first(error)}). ${g.help}`)
-        skipped.push(`${g.ep}: ${first(error)}`)
-      }
-    }
-    if (!session) {
-      try {
-        session = await create('cpu')
-        provider = 'cpu'
-      } catch (error) {
-        throw loadError(error)
-      }
-    }
-    if (device === 'auto') opts.log?.(`device: ${provider}${provider === 'cpu' ? ` (${opts.threads ?? availableParallelism()} threads)` : ''}${skipped.length ? `; skipped ${skipped.join('; ')}` : ''}`)
-    const names = session.inputNames
-    for (const n of names) {
-      if (!KNOWN_INPUTS.has(n)) {
-        await session.release()
-        throw new GroverError(`${modelPath} expects an input "${n}" that grover does not provide (it feeds input_ids, attention_mask and token_type_ids, or onehot). Re-export the model with those inputs.`)
-      }
-    }
-    const oneHot = bundle.meta.tokenizer.kind === 'onehot'
-    if (oneHot !== names.includes('onehot')) {
+    const {session, provider} = await startProvider(create, modelPath, opts.device ?? 'auto', opts.threads, opts.log)
+    try {
+      checkInputs(session.inputNames, bundle, modelPath)
+    } catch (error) {
       await session.release()
-      throw new GroverError(oneHot
-        ? `${modelPath} has no "onehot" input (inputs: ${names.join(', ')}), but grover.json says tokenizer kind onehot. Export it with scripts/export_onehot.py.`
-        : `${modelPath} takes a one-hot "onehot" input but grover.json says tokenizer kind ${bundle.meta.tokenizer.kind}: set "tokenizer": {"kind": "onehot"}.`)
-    }
-    if (!oneHot && !names.includes('input_ids')) {
-      await session.release()
-      throw new GroverError(`${modelPath} has no "input_ids" input (inputs: ${names.join(', ')}). Is this a token model exported by scripts/export_hf.py?`)
+      throw error
     }
     const ms = new ModelSession(ort, session, provider)
-    if (oneHot) {
+    if (bundle.meta.tokenizer.kind === 'onehot') {
       ms.oneHot = bundle.meta.onnx.input_length === 'any'
         ? {fixed: false, min: bundle.meta.onnx.min_length ?? 1}
         : {fixed: true, length: bundle.meta.window}
     }
-    const scan = bundle.meta.onnx.scan
-    if (opts.scan && scan) {
-      const open = async (file: string) => {
-        try {
-          return await create(provider, join(bundle.dir, file))
-        } catch (error) {
-          throw new GroverError(`${join(bundle.dir, file)} could not be loaded by ONNX Runtime (${first(error)}). Re-export the bundle.`)
-        }
-      }
-      try {
-        const trunk = await open(scan.trunk)
-        const head = await open(scan.head)
-        ms.scanGraphs = {trunk, head}
-        if (!trunk.inputNames.includes('onehot') || !trunk.outputNames.includes('features') || !head.inputNames.includes('pooled') || !head.outputNames.includes('logits')) {
-          throw new GroverError(`${bundle.dir}: the scan graphs must map onehot → features (${scan.trunk}) and pooled → logits (${scan.head}); they have ${trunk.inputNames.join(', ')} → ${trunk.outputNames.join(', ')} and ${head.inputNames.join(', ')} → ${head.outputNames.join(', ')}. Re-export the bundle.`)
-        }
-      } catch (error) {
-        await ms.release()
-        throw error
-      }
-    }
-    const head = bundle.meta.onnx.head
-    if (head && opts.file === undefined) {
-      if (!session.outputNames.includes('last_hidden_state')) {
-        await session.release()
-        throw new GroverError(`${modelPath}: the bundle has a trained head (${head.file}) but its encoder has no "last_hidden_state" output to feed it. Re-export the base model with scripts/export_hf.py.`)
-      }
-      const headPath = join(bundle.dir, head.file)
-      let hs: InferenceSession
-      try {
-        hs = await ort.InferenceSession.create(headPath, {executionProviders: ['cpu'], intraOpNumThreads: 1})
-      } catch (error) {
-        await session.release()
-        throw new GroverError(`${headPath} could not be loaded by ONNX Runtime (${first(error)}). Train the head again with grover train-head.`)
-      }
-      const {before, after} = bundle.tokenizer.specialCounts
-      ms.head = {session: hs, meta: head, before, after}
+    try {
+      if (opts.scan) await ms.openScanGraphs(bundle, (file) => create(provider, file))
+      if (opts.file === undefined) await ms.openHead(bundle, modelPath)
+    } catch (error) {
+      await ms.release()
+      throw error
     }
     return ms
+  }
+
+  /** The bundle's trunk and head graphs for fully convolutional scanning, on the same provider. */
+  private async openScanGraphs(bundle: Bundle, create: (path: string) => Promise<InferenceSession>): Promise<void> {
+    const scan = bundle.meta.onnx.scan
+    if (!scan) return
+    const open = async (file: string) => {
+      try {
+        return await create(join(bundle.dir, file))
+      } catch (error) {
+        throw new GroverError(`${join(bundle.dir, file)} could not be loaded by ONNX Runtime (${firstLine(error)}). Re-export the bundle.`)
+      }
+    }
+    const trunk = await open(scan.trunk)
+    const head = await open(scan.head).catch(async (error: unknown) => {
+      await trunk.release()
+      throw error
+    })
+    this.scanGraphs = {trunk, head}
+    if (!trunk.inputNames.includes('onehot') || !trunk.outputNames.includes('features') || !head.inputNames.includes('pooled') || !head.outputNames.includes('logits')) {
+      throw new GroverError(`${bundle.dir}: the scan graphs must map onehot → features (${scan.trunk}) and pooled → logits (${scan.head}); they have ${trunk.inputNames.join(', ')} → ${trunk.outputNames.join(', ')} and ${head.inputNames.join(', ')} → ${head.outputNames.join(', ')}. Re-export the bundle.`)
+    }
+  }
+
+  /** A trained head (grover train-head) on the encoder's pooled last_hidden_state, on the CPU. */
+  private async openHead(bundle: Bundle, modelPath: string): Promise<void> {
+    const head = bundle.meta.onnx.head
+    if (!head) return
+    if (!this.session.outputNames.includes('last_hidden_state')) {
+      throw new GroverError(`${modelPath}: the bundle has a trained head (${head.file}) but its encoder has no "last_hidden_state" output to feed it. Re-export the base model with scripts/export_hf.py.`)
+    }
+    const headPath = join(bundle.dir, head.file)
+    let hs: InferenceSession
+    try {
+      hs = await this.ort.InferenceSession.create(headPath, {executionProviders: ['cpu'], intraOpNumThreads: 1})
+    } catch (error) {
+      throw new GroverError(`${headPath} could not be loaded by ONNX Runtime (${firstLine(error)}). Train the head again with grover train-head.`)
+    }
+    const {before, after} = bundle.tokenizer.specialCounts
+    this.head = {session: hs, meta: head, before, after}
   }
 
   /** The output called `name`, or a clear error naming the outputs the model has. */
