@@ -1,7 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core'
 
 import {runCommand} from '../cli.js'
-import {numberFlag, showProgress} from '../flags.js'
+import {numberFlag, runFlags, showProgress} from '../flags.js'
 import {MOTIF_HIT_FORMATS, type MotifHitFormat} from '../io/motif-hits.js'
 import {MOTIF_FORMATS, type MotifFormat} from '../io/motifs.js'
 import {type BackgroundSpec, motifSummaryLine, scanMotifs} from '../pipeline/motifs.js'
@@ -44,8 +44,8 @@ Scores are the exact log-odds sums (FIMO prints them rounded through its integer
   }
 
   static override flags = {
-    output: Flags.string({char: 'o', description: 'write to FILE (via a temporary file renamed on success) instead of stdout'}),
-    quiet: Flags.boolean({char: 'q', description: 'no progress bar and no summary on stderr', default: false}),
+    output: runFlags.output,
+    quiet: runFlags.quiet,
     motifs: Flags.string({description: 'motif file: JASPAR, MEME or HOMER (several motifs allowed)', required: true}),
     'format-in': Flags.string({description: 'format of the motif file [default: detected]', options: MOTIF_FORMATS}),
     region: Flags.string({char: 'r', description: 'region to scan, 1-based inclusive: chr, chr:start-end (repeatable)', multiple: true}),

@@ -68,15 +68,6 @@ const BLOCK = 1 << 20
  * uniform, a MEME background file, or the base composition of the scanned regions (one extra pass).
  */
 async function background(spec: BackgroundSpec, fileBg: number[] | undefined, fasta: Fasta, regions: Region[], motifsPath: string, log: (m: string) => void): Promise<{bg: number[]; what: string}> {
-  if (spec === 'uniform') return {bg: [0.25, 0.25, 0.25, 0.25], what: 'uniform'}
-  if (spec === 'motif') {
-    if (fileBg) {
-      const total = fileBg.reduce((a, b) => a + b, 0)
-      if (!(total > 0) || fileBg.some((x) => !(x > 0))) throw new GroverError(`${motifsPath}: its background letter frequencies must all be positive (${fileBg.join(' ')}). Fix them, or use --background uniform.`)
-      return {bg: fileBg.map((x) => x / total), what: `the motif file's (${motifsPath})`}
-    }
-    return {bg: [0.25, 0.25, 0.25, 0.25], what: 'uniform (the motif file gives none)'}
-  }
   if (spec === 'fasta') {
     const counts = [0, 0, 0, 0]
     for (const r of regions) {
@@ -96,6 +87,20 @@ async function background(spec: BackgroundSpec, fileBg: number[] | undefined, fa
     const bg = counts.map((n) => (n + 1) / (total + 4))
     log(`background: base composition of the scanned regions: A ${bg[0]!.toFixed(4)} C ${bg[1]!.toFixed(4)} G ${bg[2]!.toFixed(4)} T ${bg[3]!.toFixed(4)}`)
     return {bg, what: 'the scanned regions\' composition'}
+  }
+  return fixedBackground(spec, fileBg, motifsPath)
+}
+
+/** A background that does not depend on the sequence scanned: uniform, the motif file's, or a MEME background file. */
+async function fixedBackground(spec: Exclude<BackgroundSpec, 'fasta'>, fileBg: number[] | undefined, motifsPath: string): Promise<{bg: number[]; what: string}> {
+  if (spec === 'uniform') return {bg: [0.25, 0.25, 0.25, 0.25], what: 'uniform'}
+  if (spec === 'motif') {
+    if (fileBg) {
+      const total = fileBg.reduce((a, b) => a + b, 0)
+      if (!(total > 0) || fileBg.some((x) => !(x > 0))) throw new GroverError(`${motifsPath}: its background letter frequencies must all be positive (${fileBg.join(' ')}). Fix them, or use --background uniform.`)
+      return {bg: fileBg.map((x) => x / total), what: `the motif file's (${motifsPath})`}
+    }
+    return {bg: [0.25, 0.25, 0.25, 0.25], what: 'uniform (the motif file gives none)'}
   }
   return {bg: await readBackgroundFile(spec.file), what: spec.file}
 }
@@ -339,16 +344,11 @@ export class MotifAnnotator {
     this.need = pssms.map((p) => p.minScaledFor(pvalue))
   }
 
-  static async open(path: string, opts: {pvalue: number; pseudocount?: number; background?: BackgroundSpec}): Promise<MotifAnnotator> {
+  /** The motifs of a motif file, scored as grover motifs scores them by default (the file's background, pseudocount 0.1). */
+  static async open(path: string, pvalue: number): Promise<MotifAnnotator> {
     const file = await readMotifFile(path)
-    const spec = opts.background ?? 'motif'
-    const bg = spec === 'motif' && file.background ? file.background.map((x) => x / file.background!.reduce((a, b) => a + b, 0))
-      : spec === 'uniform' || spec === 'motif' ? [0.25, 0.25, 0.25, 0.25]
-        : spec === 'fasta' ? (() => {
-          throw new GroverError('--background fasta is not available for predict --motifs; give uniform, motif or a background file.')
-        })()
-          : await readBackgroundFile(spec.file)
-    return new MotifAnnotator(file.motifs.map((m) => new Pssm(m, bg, opts.pseudocount ?? 0.1)), opts.pvalue)
+    const {bg} = await fixedBackground('motif', file.background, path)
+    return new MotifAnnotator(file.motifs.map((m) => new Pssm(m, bg, 0.1)), pvalue)
   }
 
   /** The best hit in seq (its first base at genome position `at`), or undefined when no site reaches the p-value. */

@@ -135,7 +135,7 @@ export async function predict(opts: PredictOptions, sink: Sink | BigWigOutput): 
     if (opts.motifs) throw new GroverError('--motifs marks motif sites in scored windows; profile models write tracks. Scan motifs with grover motifs.')
     return runProfile(opts, bundle, fasta, regions, sink)
   }
-  const annotator = motifFile ? await MotifAnnotator.open(motifFile, {pvalue: motifPvalue}) : undefined
+  const annotator = motifFile ? await MotifAnnotator.open(motifFile, motifPvalue) : undefined
   if (bundle.meta.task !== 'classification' && bundle.meta.task !== 'score') {
     throw new GroverError(`model "${bundle.meta.name}" is a ${bundle.meta.task} bundle; predict needs a classification or score bundle (e.g. --model ctcf). Masked-LM and embedding bundles are for grover fill / embed.`)
   }
