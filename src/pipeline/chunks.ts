@@ -84,11 +84,11 @@ export async function* scanBatches<W extends Planned>(fasta: Fasta, windows: Ite
       const spanStart = run[0]!.start
       const spanEnd = run.reduce((a, w) => Math.max(a, w.end), 0)
       const seq = await fasta.fetch(run[0]!.chrom, spanStart, spanEnd)
+      // the span's codes once: the N counts of its windows (prefix sums) and its chunks' codes come from them
+      const spanCodes = new Uint8Array(seq.length)
+      encodeCodes(seq, spanCodes)
       const ambiguous = new Int32Array(seq.length + 1)
-      for (let k = 0; k < seq.length; k++) {
-        const c = seq.charCodeAt(k) | 32
-        ambiguous[k + 1] = ambiguous[k]! + (c === 97 || c === 99 || c === 103 || c === 116 ? 0 : 1)
-      }
+      for (let k = 0; k < seq.length; k++) ambiguous[k + 1] = ambiguous[k]! + (spanCodes[k]! >= ONEHOT_CODES.N ? 1 : 0)
       const batches: Array<ScanBatch<W>> = []
       let chunk: {start: number; end: number; windows: W[]} | undefined
       const close = () => {
@@ -99,8 +99,7 @@ export async function* scanBatches<W extends Planned>(fasta: Fasta, windows: Ite
           cur = {windows: [], chunks: [], per: o.strands.length, bpDone: 0}
           bp = 0
         }
-        const codes = new Uint8Array(len)
-        encodeCodes(seq.slice(chunk.start - spanStart, chunk.end - spanStart), codes)
+        const codes = spanCodes.slice(chunk.start - spanStart, chunk.end - spanStart)
         cur.chunks.push({chrom: run[0]!.chrom, start: chunk.start, end: chunk.end, codes, first: cur.windows.length, count: chunk.windows.length})
         cur.windows.push(...chunk.windows)
         cur.bpDone = chunk.windows[chunk.windows.length - 1]!.bpDone
