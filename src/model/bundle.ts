@@ -217,36 +217,18 @@ export async function loadBundle(spec: string): Promise<Bundle> {
   }
   const meta = validate(parsed, metaPath)
   const modelPath = join(dir, meta.onnx.file)
-  try {
-    await stat(modelPath)
-  } catch {
-    throw new GroverError(`${metaPath} names model file ${meta.onnx.file}, but ${modelPath} does not exist.`)
-  }
+  await mustExist(dir, meta.onnx.file, metaPath, 'model file')
   const head = meta.onnx.head
   if (head !== undefined) {
     need(typeof head === 'object' && typeof head.file === 'string' && (head.pooling === 'mean' || head.pooling === 'cls') && typeof head.input === 'string' && typeof head.output === 'string',
       metaPath, '"onnx.head" must be {"file": "head.onnx", "pooling": "mean"|"cls", "input": …, "output": …}.')
-    try {
-      await stat(join(dir, head.file))
-    } catch {
-      throw new GroverError(`${metaPath} names head file ${head.file}, but ${join(dir, head.file)} does not exist.`)
-    }
+    await mustExist(dir, head.file, metaPath, 'head file')
   }
   if (meta.motif !== undefined) {
     need(typeof meta.motif === 'object' && meta.motif !== null && typeof meta.motif.file === 'string', metaPath, '"motif" must be {"file": "MOTIF.jaspar", …}.')
-    try {
-      await stat(join(dir, meta.motif.file))
-    } catch {
-      throw new GroverError(`${metaPath} names motif file ${meta.motif.file}, but ${join(dir, meta.motif.file)} does not exist.`)
-    }
+    await mustExist(dir, meta.motif.file, metaPath, 'motif file')
   }
-  for (const f of meta.onnx.scan ? [meta.onnx.scan.trunk, meta.onnx.scan.head] : []) {
-    try {
-      await stat(join(dir, f))
-    } catch {
-      throw new GroverError(`${metaPath} names scan graph ${f} ("onnx.scan"), but ${join(dir, f)} does not exist.`)
-    }
-  }
+  for (const f of meta.onnx.scan ? [meta.onnx.scan.trunk, meta.onnx.scan.head] : []) await mustExist(dir, f, metaPath, 'scan graph', ' ("onnx.scan")')
   const tokenizer = meta.tokenizer.kind === 'onehot' ? Tokenizer.oneHot() : await Tokenizer.fromFile(join(dir, meta.tokenizer.file!))
   if (tokenizer.kind !== meta.tokenizer.kind) {
     throw new GroverError(`${metaPath} says tokenizer kind "${meta.tokenizer.kind}" but ${meta.tokenizer.file} holds a ${tokenizer.kind} tokenizer: fix "tokenizer.kind" or re-export the bundle.`)
@@ -261,4 +243,13 @@ export async function loadBundle(spec: string): Promise<Bundle> {
   if (tokenizer.special('pad') === undefined) throw new GroverError(`${dir}: the tokenizer has no [PAD] (or <pad>) token, needed to pad batches.`)
   const positiveIndex = meta.task === 'classification' ? meta.labels!.indexOf(meta.positive_label!) : -1
   return {dir, meta, tokenizer, modelPath, positiveIndex}
+}
+
+/** A file grover.json names must be in the bundle folder: `what` names it in the error (e.g. "head file"). */
+async function mustExist(dir: string, file: string, metaPath: string, what: string, key = ''): Promise<void> {
+  try {
+    await stat(join(dir, file))
+  } catch {
+    throw new GroverError(`${metaPath} names ${what} ${file}${key}, but ${join(dir, file)} does not exist.`)
+  }
 }
