@@ -203,7 +203,6 @@ export async function* scanRegion(fasta: Fasta, r: Region, pssms: Pssm[], o: {pv
   }
 }
 
-/** The hits of one block: placement starts [a, b) of seq (its first base at genome position a; it reaches the widest motif past b). */
 /** Buffers one scan reuses from block to block. */
 class Workspace {
   readonly codes: Uint8Array
@@ -218,64 +217,63 @@ class Workspace {
   }
 }
 
+/** The hits of one block: placement starts [a, b) of seq (its first base at genome position a; it reaches the widest motif past b). */
 function scanBlock(seq: string, chrom: string, a: number, b: number, pssms: Pssm[], minScaled: number[], maxStrand: boolean, tests: Float64Array, work: Workspace): MotifHit[] {
-  {
-    const codes = work.codes.subarray(0, seq.length)
-    encodeCodes(seq, codes)
-    // run[j]: bases from j on before the next non-ACGT one
-    const run = work.run.subarray(0, codes.length + 1)
-    run[codes.length] = 0
-    for (let j = codes.length - 1; j >= 0; j--) run[j] = codes[j]! < 4 ? run[j + 1]! + 1 : 0
-    const kmers = kmerCodes(codes, work.kmers.subarray(0, codes.length))
-    const cand = work.cand
-    const hits: MotifHit[] = []
-    for (let k = 0; k < pssms.length; k++) {
-      const p = pssms[k]!
-      const w = p.width
-      const last = Math.min(b - a, codes.length - w + 1) // placement starts in this block that fit in the region
-      let n = 0
-      for (let j = 0; j < last; j++) if (run[j]! >= w) n++
-      tests[k] = tests[k]! + 2 * n
-      const need = minScaled[k]!
-      if (need > p.pv.length - 1) continue
-      const sp = p.scanPlus
-      const sm = p.scanMinus
-      const vp = sp ? p.viable(sp, need) : undefined
-      const vm = sm ? p.viable(sm, need) : undefined
-      // the positions worth scoring: bit 1 (+) / 2 (−) from the lookup tables, or both for short motifs
-      const n2 = sp && sm ? viablePositions(run, kmers, w, last, vp!, sp.offset, vm!, sm.offset, cand) : allPositions(run, w, last, cand)
-      for (let c = 0; c < n2; c++) {
-        const j = cand[c]! >> 2
-        const flags = cand[c]! & 3
-        let plus = -1
-        let minus = -1
-        if (sp && sm) {
-          if (flags & 1) plus = siteScoreOrdered(sp.table[kmers[j + sp.offset]!]!, p.scaled, sp, codes, j, need)
-          if (flags & 2) minus = siteScoreOrdered(sm.table[kmers[j + sm.offset]!]!, p.scaledRc, sm, codes, j, need)
-        } else {
-          plus = siteScore(p.scaled, p.bestFrom, codes, j, w, need)
-          minus = siteScore(p.scaledRc, p.bestFromRc, codes, j, w, need)
-        }
-        if (plus < need && minus < need) continue
-        const site = seq.slice(j, j + w)
-        const add = (strand: Strand, scaled: number) => hits.push({
-          chrom, start: a + j, motif: k, strand, scaled, score: p.rawScore(codes, j, strand === '-'), pvalue: p.pv[scaled]!,
-          matched: strand === '+' ? site : reverseComplement(site),
-        })
-        if (maxStrand) {
-          const rp = plus >= need ? p.rawScore(codes, j, false) : -Infinity
-          const rm = minus >= need ? p.rawScore(codes, j, true) : -Infinity
-          if (rp >= rm) add('+', plus)
-          else add('-', minus)
-          continue
-        }
-        if (plus >= need) add('+', plus)
-        if (minus >= need) add('-', minus)
+  const codes = work.codes.subarray(0, seq.length)
+  encodeCodes(seq, codes)
+  // run[j]: bases from j on before the next non-ACGT one
+  const run = work.run.subarray(0, codes.length + 1)
+  run[codes.length] = 0
+  for (let j = codes.length - 1; j >= 0; j--) run[j] = codes[j]! < 4 ? run[j + 1]! + 1 : 0
+  const kmers = kmerCodes(codes, work.kmers.subarray(0, codes.length))
+  const cand = work.cand
+  const hits: MotifHit[] = []
+  for (let k = 0; k < pssms.length; k++) {
+    const p = pssms[k]!
+    const w = p.width
+    const last = Math.min(b - a, codes.length - w + 1) // placement starts in this block that fit in the region
+    let n = 0
+    for (let j = 0; j < last; j++) if (run[j]! >= w) n++
+    tests[k] = tests[k]! + 2 * n
+    const need = minScaled[k]!
+    if (need > p.pv.length - 1) continue
+    const sp = p.scanPlus
+    const sm = p.scanMinus
+    const vp = sp ? p.viable(sp, need) : undefined
+    const vm = sm ? p.viable(sm, need) : undefined
+    // the positions worth scoring: bit 1 (+) / 2 (−) from the lookup tables, or both for short motifs
+    const n2 = sp && sm ? viablePositions(run, kmers, w, last, vp!, sp.offset, vm!, sm.offset, cand) : allPositions(run, w, last, cand)
+    for (let c = 0; c < n2; c++) {
+      const j = cand[c]! >> 2
+      const flags = cand[c]! & 3
+      let plus = -1
+      let minus = -1
+      if (sp && sm) {
+        if (flags & 1) plus = siteScoreOrdered(sp.table[kmers[j + sp.offset]!]!, p.scaled, sp, codes, j, need)
+        if (flags & 2) minus = siteScoreOrdered(sm.table[kmers[j + sm.offset]!]!, p.scaledRc, sm, codes, j, need)
+      } else {
+        plus = siteScore(p.scaled, p.bestFrom, codes, j, w, need)
+        minus = siteScore(p.scaledRc, p.bestFromRc, codes, j, w, need)
       }
+      if (plus < need && minus < need) continue
+      const site = seq.slice(j, j + w)
+      const add = (strand: Strand, scaled: number, score = p.rawScore(codes, j, strand === '-')) => hits.push({
+        chrom, start: a + j, motif: k, strand, scaled, score, pvalue: p.pv[scaled]!,
+        matched: strand === '+' ? site : reverseComplement(site),
+      })
+      if (maxStrand) {
+        const rp = plus >= need ? p.rawScore(codes, j, false) : -Infinity
+        const rm = minus >= need ? p.rawScore(codes, j, true) : -Infinity
+        if (rp >= rm) add('+', plus, rp)
+        else add('-', minus, rm)
+        continue
+      }
+      if (plus >= need) add('+', plus)
+      if (minus >= need) add('-', minus)
     }
-    hits.sort((x, y) => x.start - y.start || x.motif - y.motif || (x.strand === y.strand ? 0 : x.strand === '+' ? -1 : 1))
-    return hits
   }
+  hits.sort((x, y) => x.start - y.start || x.motif - y.motif || (x.strand === y.strand ? 0 : x.strand === '+' ? -1 : 1))
+  return hits
 }
 
 /** Placement starts j < last free of N whose lookup-table part can still reach the threshold on a strand: j·4 + (1: +, 2: −) into out; returns how many. */
