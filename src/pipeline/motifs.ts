@@ -128,6 +128,7 @@ export async function scanMotifs(o: MotifScanOptions, sink: Sink): Promise<Motif
   const totalBp = regions.reduce((a, r) => a + r.end - r.start, 0)
   const s: MotifScanSummary = {motifs: pssms.length, bp: totalBp, tests: 0, hits: 0, written: 0, seconds: 0}
   const testsOf = new Float64Array(pssms.length)
+  const plans = planScan(pssms, o.pvalue)
   const hitCounts = pssms.map(() => new Map<number, number>())
   const progress = new Progress(totalBp, o.progress, 'bp', 'hits')
   const t0 = Date.now()
@@ -143,7 +144,7 @@ export async function scanMotifs(o: MotifScanOptions, sink: Sink): Promise<Motif
     }
     let done = 0
     for (const r of regions) {
-      for await (const hits of scanRegion(fasta, r, pssms, o, testsOf)) {
+      for await (const hits of scanRegion(fasta, r, pssms, plans, o.maxStrand, testsOf)) {
         for (const h of hits) {
           s.hits++
           if (spill) {
@@ -192,15 +193,30 @@ export async function scanMotifs(o: MotifScanOptions, sink: Sink): Promise<Motif
  * the widest motif's overlap), each block's hits sorted by start, then motif (file order), then strand.
  * Adds each motif's tests (placements free of N, × 2 strands) to `tests`.
  */
-export async function* scanRegion(fasta: Fasta, r: Region, pssms: Pssm[], o: {pvalue: number; maxStrand: boolean}, tests: Float64Array): AsyncGenerator<MotifHit[]> {
+async function* scanRegion(fasta: Fasta, r: Region, pssms: Pssm[], plans: MotifPlan[], maxStrand: boolean, tests: Float64Array): AsyncGenerator<MotifHit[]> {
   const wMax = Math.max(...pssms.map((p) => p.width))
-  const minScaled = pssms.map((p) => p.minScaledFor(o.pvalue))
   const work = new Workspace(Math.min(r.end - r.start, BLOCK) + wMax)
   for (let a = r.start; a < r.end; a += BLOCK) {
     const b = Math.min(r.end, a + BLOCK)
     const end = Math.min(r.end, b + wMax - 1)
-    yield scanBlock(await fasta.fetch(r.chrom, a, end), r.chrom, a, b, pssms, minScaled, o.maxStrand, tests, work)
+    yield scanBlock(await fasta.fetch(r.chrom, a, end), r.chrom, a, b, pssms, plans, maxStrand, tests, work)
   }
+}
+
+/** What a scan at one p-value needs of a motif: its scaled-score threshold and, per strand, which lookup-table entries can still reach it. */
+interface MotifPlan {
+  need: number
+  vp: Uint8Array | undefined
+  vm: Uint8Array | undefined
+}
+
+/** The plans of every motif, made once per scan (not per block or region). */
+function planScan(pssms: Pssm[], pvalue: number): MotifPlan[] {
+  return pssms.map((p) => {
+    const need = p.minScaledFor(pvalue)
+    const viable = need <= p.pv.length - 1
+    return {need, vp: viable && p.scanPlus ? p.viable(p.scanPlus, need) : undefined, vm: viable && p.scanMinus ? p.viable(p.scanMinus, need) : undefined}
+  })
 }
 
 /** Buffers one scan reuses from block to block. */
@@ -218,7 +234,7 @@ class Workspace {
 }
 
 /** The hits of one block: placement starts [a, b) of seq (its first base at genome position a; it reaches the widest motif past b). */
-function scanBlock(seq: string, chrom: string, a: number, b: number, pssms: Pssm[], minScaled: number[], maxStrand: boolean, tests: Float64Array, work: Workspace): MotifHit[] {
+function scanBlock(seq: string, chrom: string, a: number, b: number, pssms: Pssm[], plans: MotifPlan[], maxStrand: boolean, tests: Float64Array, work: Workspace): MotifHit[] {
   const codes = work.codes.subarray(0, seq.length)
   encodeCodes(seq, codes)
   // run[j]: bases from j on before the next non-ACGT one
@@ -235,12 +251,10 @@ function scanBlock(seq: string, chrom: string, a: number, b: number, pssms: Pssm
     let n = 0
     for (let j = 0; j < last; j++) if (run[j]! >= w) n++
     tests[k] = tests[k]! + 2 * n
-    const need = minScaled[k]!
+    const {need, vp, vm} = plans[k]!
     if (need > p.pv.length - 1) continue
     const sp = p.scanPlus
     const sm = p.scanMinus
-    const vp = sp ? p.viable(sp, need) : undefined
-    const vm = sm ? p.viable(sm, need) : undefined
     // the positions worth scoring: bit 1 (+) / 2 (−) from the lookup tables, or both for short motifs
     const n2 = sp && sm ? viablePositions(run, kmers, w, last, vp!, sp.offset, vm!, sm.offset, cand) : allPositions(run, w, last, cand)
     for (let c = 0; c < n2; c++) {
