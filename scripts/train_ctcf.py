@@ -42,14 +42,14 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.metrics import average_precision_score, matthews_corrcoef, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
 import deepbind
 from ctcf_split import kmers, load_sets, load_split
 from dna import revcomp
 from export_onehot import write_scan_bundle
 from onehot_models import ScanCNN
-from pwm_baseline import best_mcc_threshold, placement_scores, read_jaspar
+from pwm_baseline import best_mcc_threshold, metrics, placement_scores, read_jaspar
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
@@ -245,11 +245,6 @@ def join_members(members):
 
 
 # ---------------------------------------------------------------- metrics and peers
-def metrics(y, p, t):
-    return {"auroc": round(float(roc_auc_score(y, p)), 4), "auprc": round(float(average_precision_score(y, p)), 4),
-            "mcc": round(float(matthews_corrcoef(y, np.asarray(p) >= t)), 4), "n": int(len(y)), "positives": int(sum(y))}
-
-
 def central(seq, center):
     if len(seq) <= center:
         return seq
