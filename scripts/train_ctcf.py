@@ -139,6 +139,53 @@ def probs(model, seqs, batch=64):
     return torch.cat(out).numpy()
 
 
+def site_targets(part, lo, center, min_log_odds):
+    """For each bound sequence of a training set: (start of its best JASPAR hit, start of the best hit that does not
+    overlap it or None), both in the central CENTER bp (the whole of a shorter sequence), when the best hit has
+    log-odds >= min_log_odds; None for the others (unbound, or no real site)."""
+    L = lo.shape[1]
+    out = []
+    for s, y in zip(part["seqs"], part["y"]):
+        a0, b0 = ((len(s) - center) // 2, (len(s) - center) // 2 + center) if center and len(s) > center else (0, len(s))
+        sc = placement_scores(s[a0:b0], lo)
+        if not y or len(sc) == 0 or sc.max() < min_log_odds:
+            out.append(None)
+            continue
+        j = int(np.argmax(sc))
+        rest = sc.copy()
+        rest[max(0, j - L + 1):j + L] = -np.inf
+        k = int(np.argmax(rest)) if np.isfinite(rest).any() else None
+        out.append((a0 + j, None if k is None else a0 + k, (a0, b0)))
+    return out
+
+
+def scramble(seq, start, L, rng):
+    return seq[:start] + "".join(rng.choice("ACGT") for _ in range(L)) + seq[start + L:]
+
+
+def site_prior_loss(model, seqs, targets, L, rng):
+    """The motif-site prior: scrambling the sequence's best JASPAR hit must lower the bound log-odds more than
+    scrambling a control 19-bp stretch (half the time its second-best hit, else a random non-overlapping
+    stretch of the same central region) — a margin ranking loss, softplus(z_site − z_control + 1)."""
+    xs, xc = [], []
+    for s, (j, k, (a0, b0)) in zip(seqs, targets):
+        if k is None or rng.random() < 0.5:
+            while True:
+                k = rng.randrange(a0, b0 - L + 1)
+                if abs(k - j) >= L:
+                    break
+        xs.append(scramble(s, j, L, rng))
+        xc.append(scramble(s, k, L, rng))
+    x = onehot(xs + xc)
+    flip = torch.rand(len(seqs)) < 0.5
+    flip = torch.cat([flip, flip])
+    x = torch.where(flip[:, None, None], rc(x), x)
+    z = model(x)
+    z = z[:, 1] - z[:, 0]
+    n = len(seqs)
+    return F.softplus(z[:n] - z[n:] + 1.0).mean()
+
+
 def train_member(seed, a, data, aux, lo):
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -149,6 +196,7 @@ def train_member(seed, a, data, aux, lo):
     params = list(model.parameters()) + list(aux_head.parameters())
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=1e-3)
     sets = [data["kb"]["train"], data["s200"]["train"]]
+    sites = [site_targets(part, lo, a.center, a.site_min_log_odds) for part in sets] if a.site_prior > 0 else None
 
     def batches():
         out = []
@@ -175,6 +223,11 @@ def train_member(seed, a, data, aux, lo):
             for g in opt.param_groups:
                 g["lr"] = a.lr * min(1.0, (step + 1) / warmup) * max(0.0, (total - step) / total)
             loss = F.cross_entropy(model(x), y)
+            if sites is not None:
+                chosen = [i for i in part if sites[si][i] is not None][: a.site_batch]
+                if chosen:
+                    loss = loss + a.site_prior * site_prior_loss(model, [sets[si]["seqs"][i] for i in chosen], [sites[si][i] for i in chosen],
+                                                                 lo.shape[1], rng)
             if a.aux_weight > 0:
                 ai = [rng.randrange(len(aux_y)) for _ in range(a.aux_batch)]
                 xa = onehot([aux_seqs[i] for i in ai])
@@ -304,6 +357,10 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the auxiliary motif task's loss")
     ap.add_argument("--aux-batch", type=int, default=64)
+    ap.add_argument("--site-prior", type=float, default=0.0, help="weight of the motif-site prior (0: none): scrambling a bound training "
+                    "sequence's best JASPAR hit must lower its score more than scrambling another stretch")
+    ap.add_argument("--site-batch", type=int, default=8, help="bound sequences per batch that the site prior uses")
+    ap.add_argument("--site-min-log-odds", type=float, default=10.0, help="the site prior uses bound sequences whose best JASPAR hit reaches this")
     ap.add_argument("--freeze-jaspar", action="store_true", help="keep the two JASPAR-initialised filters fixed")
     ap.add_argument("--threads", type=int, default=1, help="CPU threads for PyTorch; 1 (default) makes training bit-reproducible (more threads sum in another order)")
     ap.add_argument("--no-ism", action="store_true", help="skip the mutagenesis check (scripts/ism_vs_jaspar.py)")
@@ -349,7 +406,7 @@ def main():
     provenance = {
         "script": "scripts/train_ctcf.py", "command": " ".join(sys.argv[1:]) or "(defaults)", "members": reports,
         "seeds": [r["seed"] for r in reports], "minutes_on_2_cpu_cores": round(train_minutes, 1),
-        "hyperparameters": {k: getattr(a, k) for k in ("members", "epochs", "filters", "channels", "kernel2", "center", "hidden", "lr", "batch", "aux_weight", "aux_batch", "freeze_jaspar")},
+        "hyperparameters": {k: getattr(a, k) for k in ("members", "epochs", "filters", "channels", "kernel2", "center", "hidden", "lr", "batch", "aux_weight", "aux_batch", "freeze_jaspar", "site_prior", "site_batch", "site_min_log_odds")},
         "data": "data/ctcf + data/ctcf200 (ReMap 2020 + UniBind, hg38; splits data/*/split.tsv); auxiliary motif task: data/ctcf_dnd41 (ENCODE DND-41)",
         "trained": datetime.date.today().isoformat(),
         "jaspar_init": "first-layer filters 0 and 1 of each member start as JASPAR MA0139.1 log2-odds (both orientations) × 0.25, bias −2.5",
