@@ -75,67 +75,12 @@ export class Sink {
    * there. Returns the sink and the last complete line (undefined when the file was empty).
    */
   static async resume(path: string, log: (msg: string) => void, check: () => Promise<void> = async () => {}): Promise<{sink: Sink; lastLine: string | undefined; from: string}> {
-    const dir = dirname(path)
-    const name = basename(path)
-    let names: string[]
-    try {
-      names = await readdir(dir)
-    } catch (error) {
-      throw new GroverError(`--resume: cannot read the folder ${dir} of ${path}: ${(error as NodeJS.ErrnoException).code}.`)
-    }
-    const candidates = names.filter((n) => n === `${name}.partial` || (n.startsWith(`${name}.tmp-`) && /^[0-9]+$/.test(n.slice(name.length + 5))))
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0)
-        return pid !== process.pid
-      } catch {
-        return false
-      }
-    }
-    const usable = []
-    for (const n of candidates) {
-      const pid = n.endsWith('.partial') ? 0 : Number(n.slice(name.length + 5))
-      if (pid && alive(pid)) throw new GroverError(`--resume: ${join(dir, n)} belongs to a run that is still going (process ${pid}). Stop it first, or wait for it.`)
-      usable.push({n, mtime: (await stat(join(dir, n))).mtimeMs})
-    }
-    if (usable.length === 0) {
-      const done = names.includes(name)
-      throw new GroverError(done
-        ? `--resume: ${path} is complete already (no ${name}.partial or ${name}.tmp-* left by an interrupted run). Remove it to run again.`
-        : `--resume: no interrupted run of ${path} found (looked for ${name}.partial and ${name}.tmp-PID in ${dir}). Run without --resume to start it.`)
-    }
-    usable.sort((a, b) => b.mtime - a.mtime)
-    const from = join(dir, usable[0]!.n)
-    if (usable.length > 1) log(`--resume: ${usable.length} interrupted outputs of ${path}; continuing the newest, ${from}.`)
+    const from = await interruptedOutput(path, log)
     await check()
     // cut after the last newline: a record half-written when the run was killed is dropped and redone
-    const fh = await open(from, 'r')
-    let keep = 0
-    let lastLine: string | undefined
-    try {
-      const size = (await fh.stat()).size
-      const chunk = 1 << 16
-      for (let end = size; end > 0 && lastLine === undefined;) {
-        const start = Math.max(0, end - chunk)
-        const buf = Buffer.alloc(end - start)
-        await fh.read(buf, 0, buf.length, start)
-        const nl = buf.lastIndexOf(10)
-        if (nl >= 0 && keep === 0) keep = start + nl + 1
-        if (keep > 0) {
-          // the last complete line: between the newline before `keep - 1` and it
-          const tail = Buffer.alloc(Math.min(keep, 1 << 20))
-          await fh.read(tail, 0, tail.length, keep - tail.length)
-          const text = tail.subarray(0, tail.length - 1).toString('utf8')
-          lastLine = text.slice(text.lastIndexOf('\n') + 1)
-        }
-        end = start
-      }
-    } finally {
-      await fh.close()
-    }
+    const {keep, lastLine} = await lastCompleteLine(from)
     await truncate(from, keep)
-    const tmp = tmpPath(path)
-    await rename(from, tmp)
+    await rename(from, tmpPath(path))
     const sink = await Sink.file(path, true)
     sink.hasData = keep > 0
     return {sink, lastLine, from}
@@ -231,4 +176,70 @@ export async function writeFileAtomically(path: string, write: (tmp: string) => 
     if (error instanceof GroverError) throw error
     throw new GroverError(`cannot write ${what ? what + ' ' : ''}${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check that its folder exists and is writable.`)
   }
+}
+
+/** The output an interrupted run of PATH left (PATH.partial or PATH.tmp-PID of a process that is gone; the newest). */
+async function interruptedOutput(path: string, log: (msg: string) => void): Promise<string> {
+  const dir = dirname(path)
+  const name = basename(path)
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (error) {
+    throw new GroverError(`--resume: cannot read the folder ${dir} of ${path}: ${(error as NodeJS.ErrnoException).code}.`)
+  }
+  const candidates = names.filter((n) => n === `${name}.partial` || (n.startsWith(`${name}.tmp-`) && /^[0-9]+$/.test(n.slice(name.length + 5))))
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0)
+      return pid !== process.pid
+    } catch {
+      return false
+    }
+  }
+  const usable = []
+  for (const n of candidates) {
+    const pid = n.endsWith('.partial') ? 0 : Number(n.slice(name.length + 5))
+    if (pid && alive(pid)) throw new GroverError(`--resume: ${join(dir, n)} belongs to a run that is still going (process ${pid}). Stop it first, or wait for it.`)
+    usable.push({n, mtime: (await stat(join(dir, n))).mtimeMs})
+  }
+  if (usable.length === 0) {
+    const done = names.includes(name)
+    throw new GroverError(done
+      ? `--resume: ${path} is complete already (no ${name}.partial or ${name}.tmp-* left by an interrupted run). Remove it to run again.`
+      : `--resume: no interrupted run of ${path} found (looked for ${name}.partial and ${name}.tmp-PID in ${dir}). Run without --resume to start it.`)
+  }
+  usable.sort((a, b) => b.mtime - a.mtime)
+  const from = join(dir, usable[0]!.n)
+  if (usable.length > 1) log(`--resume: ${usable.length} interrupted outputs of ${path}; continuing the newest, ${from}.`)
+  return from
+}
+
+/** Where a file's last complete line ends (keep: the byte after its newline; 0 when there is none) and that line. */
+async function lastCompleteLine(file: string): Promise<{keep: number; lastLine: string | undefined}> {
+  const fh = await open(file, 'r')
+  let keep = 0
+  let lastLine: string | undefined
+  try {
+    const size = (await fh.stat()).size
+    const chunk = 1 << 16
+    for (let end = size; end > 0 && lastLine === undefined;) {
+      const start = Math.max(0, end - chunk)
+      const buf = Buffer.alloc(end - start)
+      await fh.read(buf, 0, buf.length, start)
+      const nl = buf.lastIndexOf(10)
+      if (nl >= 0 && keep === 0) keep = start + nl + 1
+      if (keep > 0) {
+        // the last complete line: between the newline before `keep - 1` and it
+        const tail = Buffer.alloc(Math.min(keep, 1 << 20))
+        await fh.read(tail, 0, tail.length, keep - tail.length)
+        const text = tail.subarray(0, tail.length - 1).toString('utf8')
+        lastLine = text.slice(text.lastIndexOf('\n') + 1)
+      }
+      end = start
+    }
+  } finally {
+    await fh.close()
+  }
+  return {keep, lastLine}
 }
