@@ -100,18 +100,7 @@ export function scoreWindow(w: Region, strands: Array<{strand: Strand; value: nu
 export async function predict(opts: PredictOptions, sink: Sink | BigWigOutput): Promise<PredictSummary> {
   const bigwig = opts.format === 'bigwig'
   if (bigwig !== sink instanceof BigWigOutput) throw new Error('predict: --format bigwig goes with a BigWigOutput')
-  if (opts.signalTrack && (opts.format === 'bedgraph' || bigwig)) {
-    throw new GroverError(`--signal adds signal_mean and signal_max columns, which ${bigwig ? 'bigWig' : 'bedGraph'} cannot hold. Use --format bed or --format tsv with --signal.`)
-  }
-  if (opts.merge && bigwig) throw new GroverError('--merge joins BED/TSV records; a bigWig already holds one value per base. Drop --merge or use --format bed.')
-  if (opts.shard && opts.merge) throw new GroverError('--merge cannot be split into shards (a merged record may span a shard border). Run the shards without --merge, then merge the concatenated output: cat shard*.bed | bedtools merge -i - -c 5 -o max.')
-  if (opts.shard && bigwig) throw new GroverError('--shard writes pieces to concatenate, which bigWig files are not. Shard with --format bedgraph, concatenate, then convert with bedGraphToBigWig.')
-  if (opts.resume && bigwig) throw new GroverError('--resume continues text outputs (bed, bedgraph, tsv); an interrupted bigWig is kept as FILE.bw.partial but cannot be continued. Run it again.')
-  if ((opts.restrictTo === undefined) !== (opts.minSignal === undefined)) {
-    throw new GroverError(opts.restrictTo ? '--restrict-to needs --min-signal X: the signal level from which a stretch is scanned.' : '--min-signal needs --restrict-to FILE.bw: the track it applies to.')
-  }
-  if (opts.minSignal !== undefined && !Number.isFinite(opts.minSignal)) throw new GroverError(`--min-signal must be a number, got ${opts.minSignal}.`)
-  if (opts.chromAlias && !opts.signalTrack && !opts.restrictTo) throw new GroverError('--chrom-alias maps FASTA names to bigWig names; it needs --signal or --restrict-to.')
+  refuseCombinations(opts)
   const fasta = await Fasta.open(opts.fasta, {log: opts.log})
   let regions = await selectRegions(fasta.index, opts.regions, opts.regionsFile)
   const alias = opts.chromAlias ? await readChromAlias(opts.chromAlias) : undefined
@@ -190,7 +179,7 @@ interface Settled {
 
 /** Score every window of the settled regions (fully convolutionally where the session can) and write the records. */
 async function run(opts: PredictOptions, settled: Settled, sink: Sink | BigWigOutput): Promise<PredictSummary> {
-  const {bundle, fasta, regions, session, window, stride, threshold, signal, annotator} = settled
+  const {bundle, fasta, regions, session, window, stride, threshold} = settled
   const tok = bundle.tokenizer
   const padId = tok.roleId('pad')
   const labels = bundle.meta.labels ?? []
@@ -200,43 +189,16 @@ async function run(opts: PredictOptions, settled: Settled, sink: Sink | BigWigOu
   const width = value.raw ? 1 : labels.length
   const totalBp = regions.reduce((a, r) => a + r.end - r.start, 0)
   const strands: Strand[] = opts.strand === 'both' ? ['+', '-'] : [opts.strand]
-  const formatter = opts.format === 'bigwig' ? undefined : new RecordFormatter(opts.format, bundle.meta.name, labels, signal ? ['signal_mean', 'signal_max'] : [], annotator !== undefined, value.raw)
-  // bigWig: the per-base mean of the kept windows over each base, as non-overlapping segments
-  const track = sink instanceof BigWigOutput
-    ? (() => {
-        const writer = sink.begin(fasta.index.names.map((name) => ({name, size: fasta.index.lengths.get(name)!})), 4 * stride)
-        return new OverlapAverager((chrom, start, end, value) => {
-          writer.add(chrom, start, end, value)
-          s.records++
-        })
-      })()
-    : undefined
   const merger = opts.merge ? new WindowMerger() : undefined
   const shard = opts.shard
   const shardStart = shard ? Math.floor((shard.index * totalBp) / shard.count) : 0
   const shardEnd = shard ? Math.floor(((shard.index + 1) * totalBp) / shard.count) : totalBp
   const progress = new Progress(shardEnd - shardStart, opts.progress)
-  // --resume: windows up to the last written record are done (with --merge: up to its end)
-  const chromOrder = new Map(fasta.index.names.map((n, i) => [n, i]))
-  const resumed = resumePointOf(opts.resume?.lastLine, opts.format, opts.merge, chromOrder)
-  const resumePoint = resumed?.point
-  if (resumed) opts.log(`--resume: continuing after ${resumed.label}.`)
-  const todo = (w: Region) => {
-    if (!resumePoint) return true
-    const c = chromOrder.get(w.chrom)!
-    return c > resumePoint.chrom || (c === resumePoint.chrom && w.start > resumePoint.pos)
-  }
+  const todo = resumeFilter(opts, fasta)
   const s: PredictSummary = {windows: 0, scored: 0, kept: 0, skippedN: 0, skippedLong: 0, records: 0, bp: totalBp, seconds: 0}
+  const out = recordWriter(opts, settled, value.raw, sink, s)
+  const emit = out.emit
   let checkedOutput = false
-
-  const emit = async (r: ScoredWindow | undefined) => {
-    if (!r) return
-    if (track) return track.push(r.chrom, r.start, r.end, r.score)
-    const extra = signal ? await signal.stats(r.chrom, r.start, r.end) : undefined
-    const site = annotator?.best(await fasta.fetch(r.chrom, r.start, r.end), r.start)
-    await (sink as Sink).writeLine(formatter!.line(r, signal ? [extra?.mean, extra?.max] : [], site))
-    s.records++
-  }
 
   const finish = async (b: WindowBatch | ScanBatch, out: {data: Float32Array; dims: readonly number[]}) => {
     if (!checkedOutput) {
@@ -260,8 +222,7 @@ async function run(opts: PredictOptions, settled: Settled, sink: Sink | BigWigOu
   }
 
   try {
-    const header = formatter?.header()
-    if (header && opts.resume?.lastLine === undefined && (!shard || shard.index === 0)) await (sink as Sink).writeLine(header)
+    if (opts.resume?.lastLine === undefined && (!shard || shard.index === 0)) await out.header()
     const scan = session.canScan ? bundle.meta.onnx.scan! : undefined
     // the unit shards and --resume keep whole: a batch of windows, or a chunk's worth for scanning
     const block = scan ? blockWindows(window, stride) : opts.batchSize
@@ -279,8 +240,7 @@ async function run(opts: PredictOptions, settled: Settled, sink: Sink | BigWigOu
       await pipelined(batches, (b) => session.run(padBatch(b.rows, padId), logits), finish, opts.signal)
     }
     if (merger) await emit(merger.flush())
-    track?.flush()
-    if (!track) await (sink as Sink).flush()
+    await out.flush()
   } finally {
     progress.stop()
     s.seconds = progress.seconds
@@ -288,6 +248,79 @@ async function run(opts: PredictOptions, settled: Settled, sink: Sink | BigWigOu
   const note = tokenLimitNote(s.skippedLong, maxTokens, bundle.meta.window)
   if (note) opts.log(note)
   return s
+}
+
+/** --resume: windows up to the last written record are done (with --merge: up to its end); the filter of those still to do. */
+function resumeFilter(opts: PredictOptions, fasta: Fasta): (w: Region) => boolean {
+  const chromOrder = new Map(fasta.index.names.map((n, i) => [n, i]))
+  const resumed = resumePointOf(opts.resume?.lastLine, opts.format, opts.merge, chromOrder)
+  const resumePoint = resumed?.point
+  if (resumed) opts.log(`--resume: continuing after ${resumed.label}.`)
+  return (w: Region) => {
+    if (!resumePoint) return true
+    const c = chromOrder.get(w.chrom)!
+    return c > resumePoint.chrom || (c === resumePoint.chrom && w.start > resumePoint.pos)
+  }
+}
+
+/**
+ * Where kept windows go: text records (BED/bedGraph/TSV, with --signal columns and the best motif site) or,
+ * for bigWig, the per-base mean of the kept windows over each base as non-overlapping segments. Counts records in s.
+ */
+function recordWriter(opts: PredictOptions, settled: Settled, raw: boolean, sink: Sink | BigWigOutput, s: PredictSummary): {
+  header: () => Promise<void>
+  emit: (r: ScoredWindow | undefined) => Promise<void>
+  flush: () => Promise<void>
+} {
+  const {bundle, fasta, stride, signal, annotator} = settled
+  if (sink instanceof BigWigOutput) {
+    const writer = sink.begin(fasta.index.names.map((name) => ({name, size: fasta.index.lengths.get(name)!})), 4 * stride)
+    const track = new OverlapAverager((chrom, start, end, value) => {
+      writer.add(chrom, start, end, value)
+      s.records++
+    })
+    return {
+      header: async () => {},
+      emit: async (r) => {
+        if (r) track.push(r.chrom, r.start, r.end, r.score)
+      },
+      flush: async () => track.flush(),
+    }
+  }
+  const format = opts.format
+  if (format === 'bigwig') throw new Error('predict: --format bigwig goes with a BigWigOutput')
+  const formatter = new RecordFormatter(format, bundle.meta.name, bundle.meta.labels ?? [], signal ? ['signal_mean', 'signal_max'] : [], annotator !== undefined, raw)
+  return {
+    header: async () => {
+      const header = formatter.header()
+      if (header) await sink.writeLine(header)
+    },
+    emit: async (r) => {
+      if (!r) return
+      const extra = signal ? await signal.stats(r.chrom, r.start, r.end) : undefined
+      const site = annotator?.best(await fasta.fetch(r.chrom, r.start, r.end), r.start)
+      await sink.writeLine(formatter.line(r, signal ? [extra?.mean, extra?.max] : [], site))
+      s.records++
+    },
+    flush: () => sink.flush(),
+  }
+}
+
+/** The option combinations predict refuses before it opens anything (each error says what to do instead). */
+function refuseCombinations(opts: PredictOptions): void {
+  const bigwig = opts.format === 'bigwig'
+  if (opts.signalTrack && (opts.format === 'bedgraph' || bigwig)) {
+    throw new GroverError(`--signal adds signal_mean and signal_max columns, which ${bigwig ? 'bigWig' : 'bedGraph'} cannot hold. Use --format bed or --format tsv with --signal.`)
+  }
+  if (opts.merge && bigwig) throw new GroverError('--merge joins BED/TSV records; a bigWig already holds one value per base. Drop --merge or use --format bed.')
+  if (opts.shard && opts.merge) throw new GroverError('--merge cannot be split into shards (a merged record may span a shard border). Run the shards without --merge, then merge the concatenated output: cat shard*.bed | bedtools merge -i - -c 5 -o max.')
+  if (opts.shard && bigwig) throw new GroverError('--shard writes pieces to concatenate, which bigWig files are not. Shard with --format bedgraph, concatenate, then convert with bedGraphToBigWig.')
+  if (opts.resume && bigwig) throw new GroverError('--resume continues text outputs (bed, bedgraph, tsv); an interrupted bigWig is kept as FILE.bw.partial but cannot be continued. Run it again.')
+  if ((opts.restrictTo === undefined) !== (opts.minSignal === undefined)) {
+    throw new GroverError(opts.restrictTo ? '--restrict-to needs --min-signal X: the signal level from which a stretch is scanned.' : '--min-signal needs --restrict-to FILE.bw: the track it applies to.')
+  }
+  if (opts.minSignal !== undefined && !Number.isFinite(opts.minSignal)) throw new GroverError(`--min-signal must be a number, got ${opts.minSignal}.`)
+  if (opts.chromAlias && !opts.signalTrack && !opts.restrictTo) throw new GroverError('--chrom-alias maps FASTA names to bigWig names; it needs --signal or --restrict-to.')
 }
 
 /** predict with a profile bundle (see profile.ts): options that only make sense for window scores are refused. */
