@@ -5,7 +5,7 @@
  *   npm run -s bench:inference -- [--batch 4] [--tokens 512] [--reps 5] [--threads N] [--device cpu|cuda] [--fp16]
  *
  * The first run writes the checkpoint and its bundle to build/bench/ with the export scripts
- * (scripts/make_hf_checkpoint.py --full, scripts/export_hf.py, which checks ONNX against PyTorch).
+ * (scripts/fixtures/make_hf_checkpoint.py --full, scripts/export/export_hf.py, which checks ONNX against PyTorch).
  * Prints both throughputs (median of --reps after a warm-up) and the ratio; last line
  * "<onnx tokens/s> <pytorch tokens/s> <ratio>".
  */
@@ -38,10 +38,10 @@ const ckpt = join(dir, 'grover-base-ckpt')
 const bundleDir = join(dir, fp16 ? 'grover-base-fp16' : 'grover-base')
 
 if (!existsSync(join(ckpt, 'config.json'))) {
-  execFileSync(PY, [join(ROOT, 'scripts', 'make_hf_checkpoint.py'), ckpt, '--full', '--task', 'classification', '--tokenizer', join(ROOT, 'models', 'grover-mini', 'tokenizer.json')], {stdio: 'inherit'})
+  execFileSync(PY, [join(ROOT, 'scripts', 'fixtures', 'make_hf_checkpoint.py'), ckpt, '--full', '--task', 'classification', '--tokenizer', join(ROOT, 'models', 'grover-mini', 'tokenizer.json')], {stdio: 'inherit'})
 }
 if (!existsSync(join(bundleDir, 'model.onnx'))) {
-  execFileSync(PY, [join(ROOT, 'scripts', 'export_hf.py'), ckpt, bundleDir, '--task', 'classification', ...(fp16 ? ['--fp16'] : [])], {stdio: 'inherit'})
+  execFileSync(PY, [join(ROOT, 'scripts', 'export', 'export_hf.py'), ckpt, bundleDir, '--task', 'classification', ...(fp16 ? ['--fp16'] : [])], {stdio: 'inherit'})
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """PyTorch side of bench/inference.ts: time a checkpoint's forward pass (BertForSequenceClassification,
-scripts/bert.py, the same weights the ONNX bundle holds) on a random [batch, tokens] id batch.
+scripts/models/bert.py, the same weights the ONNX bundle holds) on a random [batch, tokens] id batch.
 Prints JSON {"seconds": [...], "threads": N, "device": ..., "dtype": ...}.
 
 Usage: /usr/bin/python3 bench/inference_torch.py CHECKPOINT --batch B --tokens T --reps R [--threads N] [--device cpu|cuda] [--fp16]
@@ -14,8 +14,9 @@ import time
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
-from bert import BertConfig, BertForSequenceClassification  # noqa: E402
-from export_hf import load_state_dict, normalise_names  # noqa: E402
+from models.bert import BertConfig, BertForSequenceClassification  # noqa: E402
+from export.bundle import load_state_dict  # noqa: E402
+from export.export_hf import normalise_names  # noqa: E402
 
 
 def main():

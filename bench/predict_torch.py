@@ -23,8 +23,8 @@ from onnx import numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
-from dna import read_fasta  # noqa: E402
-from onehot_models import ScanCNN  # noqa: E402
+from common.dna import read_fasta  # noqa: E402
+from models.onehot import ScanCNN  # noqa: E402
 
 LUT = np.full(256, 4, dtype=np.int64)
 for i, b in enumerate(b"ACGT"):

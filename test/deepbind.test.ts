@@ -18,15 +18,15 @@ const CHECKS: Array<[string, number, number]> = [
   ['AGGTAATAATTTGCATGAAATAACTTGGAGAGGATAGC', -0.02618, -0.02618],
 ]
 
-describe('scripts/export_deepbind.py: published DeepBind models → grover score bundles', {skip}, () => {
+describe('scripts/export/export_deepbind.py: published DeepBind models → grover score bundles', {skip}, () => {
   const dir = tmp()
   const bundle = (id: string, mode: string) => join(dir, `${id}-${mode}`)
   before(async () => {
     for (const id of ['D00328.003', 'D00328.018']) {
       for (const mode of ['deepbind', 'flank']) {
-        const r = await sh(PY, [script('export_deepbind.py'), join(PARAMS, `${id}.txt`), bundle(id, mode), '--windows', mode])
+        const r = await sh(PY, [script('export/export_deepbind.py'), join(PARAMS, `${id}.txt`), bundle(id, mode), '--windows', mode])
         assert.equal(r.code, 0, r.stderr)
-        assert.match(r.stderr, /check: ONNX Runtime vs scripts\/deepbind\.py .* max \|Δ\| = /)
+        assert.match(r.stderr, /check: ONNX Runtime vs scripts\/models\/deepbind\.py .* max \|Δ\| = /)
       }
     }
   })
@@ -57,8 +57,8 @@ describe('scripts/export_deepbind.py: published DeepBind models → grover score
       assert.equal(rows.length, 12)
       const ref = await sh(PY, ['-c', `
 import sys; sys.path.insert(0, ${JSON.stringify(join(ROOT, 'scripts'))})
-import deepbind
-from dna import read_fasta, revcomp
+from models import deepbind
+from common.dna import read_fasta, revcomp
 p = deepbind.read_params(${JSON.stringify(join(PARAMS, 'D00328.018.txt'))})
 seq = next(read_fasta(${JSON.stringify(GENOME)}))[1]
 for i in range(12):
@@ -102,7 +102,7 @@ for i in range(12):
     for (const [name, text, message] of cases) {
       writeFileSync(join(d, name), text)
       const out = join(d, `out-${name}`)
-      const r = await sh(PY, [script('export_deepbind.py'), join(d, name), out])
+      const r = await sh(PY, [script('export/export_deepbind.py'), join(d, name), out])
       assert.equal(r.code, 2, r.stderr)
       assert.match(r.stderr, message)
       assert.match(r.stderr, /no bundle written/)

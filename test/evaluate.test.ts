@@ -210,7 +210,7 @@ describe('grover evaluate', () => {
 describe('the shipped ctcf model on its own test set', () => {
   it('grover predict + evaluate reproduce the test AUROC and AUPRC that training recorded (PyTorch)', needSk, async () => {
     const dir = tmp()
-    execFileSync(PY, [join(ROOT, 'scripts', 'ctcf_test_set.py'), dir], {stdio: 'ignore'})
+    execFileSync(PY, [join(ROOT, 'scripts', 'data', 'ctcf_test_set.py'), dir], {stdio: 'ignore'})
     const scores = join(dir, 'scores.tsv')
     const p = await grover(['predict', join(dir, 'test.fa'), '--window', '1000', '--stride', '1000', '--threshold', '0', '-f', 'tsv', '-q', '-o', scores])
     assert.equal(p.code, 0, p.stderr)

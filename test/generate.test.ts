@@ -17,7 +17,7 @@ function records(fasta: string): Array<{name: string; seq: string}> {
 const ref = (JSON.parse(readFileSync(join(MLM, 'reference.json'), 'utf8')) as {generate: {prompt: string; length: number; sequence: string}}).generate
 
 describe('grover generate', () => {
-  it('greedy unmasking writes what the same algorithm in PyTorch writes (scripts/fixture_reference.py)', async () => {
+  it('greedy unmasking writes what the same algorithm in PyTorch writes (scripts/fixtures/fixture_reference.py)', async () => {
     const r = await grover(['generate', '--model', MLM, '--length', String(ref.length), '--prompt', ref.prompt])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(records(r.stdout)[0]!.seq, ref.sequence)

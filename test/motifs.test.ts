@@ -118,7 +118,7 @@ describe('grover motifs', () => {
       const g = await grover(['motifs', GENOME, '--motifs', file, '--region', `chr22_20M:${region.start + 1}-${region.end}`, '--pvalue', '1', '--no-qvalue', '-q', '--background', bg])
       assert.equal(g.code, 0, g.stderr)
       const bgv = bg === 'motif' ? [0.3, 0.2, 0.2, 0.3] : [0.25, 0.25, 0.25, 0.25]
-      const ref = await sh(PY, [join(ROOT, 'scripts', 'motif_reference.py'), 'scores', file, bioFmt, GENOME, region.chrom, String(region.start), String(region.end), '0.1', ...bgv.map(String)])
+      const ref = await sh(PY, [join(ROOT, 'scripts', 'fixtures', 'motif_reference.py'), 'scores', file, bioFmt, GENOME, region.chrom, String(region.start), String(region.end), '0.1', ...bgv.map(String)])
       assert.equal(ref.code, 0, ref.stderr)
       const want = new Map(ref.stdout.trim().split('\n').map((l) => {
         const f = l.split('\t')
@@ -163,7 +163,7 @@ describe('grover motifs', () => {
     writeFileSync(join(d, 'all.bed'), g.stdout)
     const tests = Number(/\(([\d,]+) tests/.exec(g.stderr)![1]!.replace(/,/g, ''))
     assert.equal(g.stdout.trim().split('\n').length, tests, 'with --pvalue 1 every test is a hit')
-    const ref = await sh(PY, [join(ROOT, 'scripts', 'motif_reference.py'), 'bh', join(d, 'all.bed')], {input: `MA0139.1 ${tests}\n`})
+    const ref = await sh(PY, [join(ROOT, 'scripts', 'fixtures', 'motif_reference.py'), 'bh', join(d, 'all.bed')], {input: `MA0139.1 ${tests}\n`})
     assert.equal(ref.code, 0, ref.stderr)
     const want = ref.stdout.trim().split('\n').map(Number)
     const got = g.stdout.trim().split('\n').map((l) => Number(l.split('\t')[7]))

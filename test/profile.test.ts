@@ -92,8 +92,8 @@ describe('a profile bundle (Basenji-like CNN, random weights) through grover pre
   const py = (args: string[]) => sh(PY, args, {cwd: join(ROOT, 'scripts')})
 
   it('exports with ONNX vs PyTorch ≤ 1e-4; TSV bins equal PyTorch (both strands averaged) on the real slice', async () => {
-    assert.equal((await py([join(ROOT, 'scripts', 'make_onehot_checkpoint.py'), ck, '--arch', 'profile'])).code, 0)
-    const r = await py([join(ROOT, 'scripts', 'export_onehot.py'), ck, out, '--arch', 'profile', '--sequence-length', '2048', '--track-names', 'dnase,ctcf,h3k27ac'])
+    assert.equal((await py([join(ROOT, 'scripts', 'fixtures', 'make_onehot_checkpoint.py'), ck, '--arch', 'profile'])).code, 0)
+    const r = await py([join(ROOT, 'scripts', 'export', 'export_onehot.py'), ck, out, '--arch', 'profile', '--sequence-length', '2048', '--track-names', 'dnase,ctcf,h3k27ac'])
     assert.equal(r.code, 0, r.stderr)
     const m = /max \|Δ\| = ([0-9.e+-]+) \(tolerance 0\.0001\) \[profile \(3, 32, 3\)\]/.exec(r.stderr)
     assert.ok(m && Number(m[1]) <= 1e-4, r.stderr)
@@ -110,8 +110,8 @@ describe('a profile bundle (Basenji-like CNN, random weights) through grover pre
     // PyTorch on the same windows: 3000, 4024, 5048 and the tail (5952 = end − 2048) moved onto the bin grid: 5944
     const ref = await py(['-c', `
 import json, torch
-from dna import read_fasta, revcomp
-from onehot_models import ProfileCNN, profile_sizes, one_hot
+from common.dna import read_fasta, revcomp
+from models.onehot import ProfileCNN, profile_sizes, one_hot
 sd = torch.load(${JSON.stringify(ck)})["state_dict"]
 m = ProfileCNN(profile_sizes(sd, 2048, 32)); m.load_state_dict(sd); m.eval()
 seq = next(read_fasta(${JSON.stringify(GENOME)}))[1]

@@ -7,7 +7,7 @@ import {GENOME, grover, ROOT, sh, TINY, tmp} from './helpers/util.js'
 
 /**
  * grover's ONNX path against PyTorch on the same weights: the reference numbers were computed by
- * scripts/fixture_reference.py (committed JSON); the last test re-runs it when torch is installed.
+ * scripts/fixtures/fixture_reference.py (committed JSON); the last test re-runs it when torch is installed.
  */
 interface Ref {
   predict: Array<{chrom: string; start: number; end: number; plus: number; minus: number}>
@@ -75,9 +75,9 @@ describe('grover vs PyTorch on the fixture model', () => {
     if (py.code === 0) assert.equal(py.stdout.trim(), '(3, 32) float32')
   })
 
-  it('the committed reference is what scripts/fixture_reference.py computes', {skip: hasTorch || process.env.CI ? false : 'python3-torch not installed'}, async () => {
+  it('the committed reference is what scripts/fixtures/fixture_reference.py computes', {skip: hasTorch || process.env.CI ? false : 'python3-torch not installed'}, async () => {
     const d = tmp()
-    const r = await sh('/usr/bin/python3', [join(ROOT, 'scripts', 'fixture_reference.py'), d], {cwd: join(ROOT, 'scripts')})
+    const r = await sh('/usr/bin/python3', [join(ROOT, 'scripts', 'fixtures', 'fixture_reference.py'), d], {cwd: join(ROOT, 'scripts')})
     assert.equal(r.code, 0, r.stderr)
     const fresh = JSON.parse(readFileSync(join(d, 'tiny-ctcf.reference.json'), 'utf8')) as Ref
     const freshMlm = JSON.parse(readFileSync(join(d, 'tiny-mlm.reference.json'), 'utf8')) as MlmRef

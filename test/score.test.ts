@@ -15,7 +15,7 @@ function vcf(records: string[]): string {
   return ['##fileformat=VCFv4.2', '##contig=<ID=chr22_20M,length=1000000>', '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO', ...records].join('\n') + '\n'
 }
 
-describe('data/chr22_20M.dbsnp.vcf.gz (made by scripts/snp_to_vcf.py)', () => {
+describe('data/chr22_20M.dbsnp.vcf.gz (made by scripts/data/snp_to_vcf.py)', () => {
   it('every REF allele equals samtools faidx at its position', async () => {
     const r = await bash(`zcat ${DBSNP} | grep -v '^#' | awk '{print $1":"$2"-"$2+length($4)-1"\\t"$4}' > /tmp/grover-refs.txt; cut -f1 /tmp/grover-refs.txt | samtools faidx ${GENOME} -r - | awk '/^>/{if(s)print s; s=""; next}{s=s $0} END{print s}' | paste - /tmp/grover-refs.txt | awk -F'\\t' 'toupper($1)!=$3' | wc -l`)
     assert.equal(r.code, 0, r.stderr)

@@ -133,7 +133,7 @@ describe('grover train-head', () => {
     assert.match(meta.provenance.positives.sha256, /^[0-9a-f]{64}$/)
     // the bundle through grover predict + evaluate gives the test metrics train-head reported
     const d = tmp()
-    execFileSync(PY, [join(ROOT, 'scripts', 'ctcf_test_set.py'), d], {stdio: 'ignore'})
+    execFileSync(PY, [join(ROOT, 'scripts', 'data', 'ctcf_test_set.py'), d], {stdio: 'ignore'})
     const p = await grover(['predict', join(d, 'test.fa'), '--model', out, '--window', '1000', '--stride', '1000', '--threshold', '0', '-f', 'tsv', '-q', '-o', join(d, 's.tsv')])
     assert.equal(p.code, 0, p.stderr)
     const e = JSON.parse((await grover(['evaluate', join(d, 's.tsv'), '--truth', join(d, 'bound.bed'), '--model', out, '--json'])).stdout)

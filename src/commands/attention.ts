@@ -8,7 +8,7 @@ import {type AttentionFormat, attention} from '../pipeline/attention.js'
 export default class Attention extends Command {
   static override summary = 'Attention weights of every layer and head for one region, or where the model looks as bedGraph.'
 
-  static override description = `Runs the bundle's attention graph (written by scripts/export_hf.py --attentions; shipped
+  static override description = `Runs the bundle's attention graph (written by scripts/export/export_hf.py --attentions; shipped
 with grover-mini) on one region (1-based inclusive, at most the model's token limit).
 --format tsv (default): one row per layer, head, attending token (from) and attended token (to), with
 both tokens' genome coordinates (0-based half-open; "." for special tokens) and the weight.

@@ -22,7 +22,7 @@ them lowers the score — where the model looks).`
 
   static override examples = [
     {description: 'Which bases drive the CTCF score around the strongest CTCF site of the bundled slice (a 120-bp stretch)', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa chr22_20M:1061-1180 --plot logo.svg --track ism.bedGraph > ism.tsv'},
-    {description: 'The same with a DeepBind model exported by scripts/export_deepbind.py', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa chr22_20M:1061-1180 --model models/deepbind-ctcf > ism_deepbind.tsv'},
+    {description: 'The same with a DeepBind model exported by scripts/export/export_deepbind.py', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa chr22_20M:1061-1180 --model models/deepbind-ctcf > ism_deepbind.tsv'},
   ]
 
   static override args = {

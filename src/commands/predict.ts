@@ -25,7 +25,7 @@ windows into one record per site; --no-motif gives BED6; --motifs FILE uses othe
 One-hot CNNs with scan graphs (ctcf) are scanned fully convolutionally: the convolutions run once per
 ~64-kb chunk and strand and every window is pooled out of them, so a small --stride costs little
 (--scan windows runs the model on each window; the same scores within 1e-5). Score bundles (DeepBind,
-scripts/export_deepbind.py) report the model's raw score, the larger strand, with 6 significant digits.
+scripts/export/export_deepbind.py) report the model's raw score, the larger strand, with 6 significant digits.
 
 Input: plain FASTA (a missing .fai is built next to it, as samtools faidx does) or bgzip FASTA with
 .fai and .gzi. Soft-masked bases are upper-cased; windows mostly made of N are skipped and counted.
@@ -51,7 +51,7 @@ strand's bins are flipped back and averaged in (--strand both). Writes bedGraph 
     {description: 'Predicted CTCF sites on the bundled 1 Mb of human chr22 (BED8: each window with its CTCF motif site)', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa > sites.bed'},
     {description: 'One record per site, with its best motif site and orientation', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa --merge > ctcf_peaks.bed'},
     {description: 'Every window\'s score with the motif columns', command: '<%= config.bin %> <%= command.id %> data/chr22_20M.fa --threshold 0 -f tsv --motifs data/MA0139.1.jaspar > scores.tsv'},
-    {description: 'A DeepBind model exported by scripts/export_deepbind.py: raw scores as a track', command: '<%= config.bin %> <%= command.id %> genome.fa --model models/deepbind-ctcf -f bedgraph > deepbind.bedGraph'},
+    {description: 'A DeepBind model exported by scripts/export/export_deepbind.py: raw scores as a track', command: '<%= config.bin %> <%= command.id %> genome.fa --model models/deepbind-ctcf -f bedgraph > deepbind.bedGraph'},
     {description: 'One region, merged into peaks with bedtools', command: '<%= config.bin %> <%= command.id %> genome.fa --model ctcf --region chr21:33000001-34000000 | bedtools merge -i - -d 100'},
     {description: 'Every window as a bedGraph track', command: '<%= config.bin %> <%= command.id %> genome.fa --format bedgraph --stride 1000 -o ctcf.bedGraph'},
     {description: 'All scores with per-strand columns, regions from a BED file', command: '<%= config.bin %> <%= command.id %> genome.fa --regions peaks.bed --format tsv --threshold 0'},

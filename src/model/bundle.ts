@@ -207,7 +207,7 @@ export async function loadBundle(spec: string): Promise<Bundle> {
   try {
     raw = await readFile(metaPath, 'utf8')
   } catch {
-    throw new GroverError(`${dir} is not a grover bundle: grover.json is missing. A bundle folder holds model.onnx, tokenizer.json and grover.json (see scripts/export_hf.py).`)
+    throw new GroverError(`${dir} is not a grover bundle: grover.json is missing. A bundle folder holds model.onnx, tokenizer.json and grover.json (see scripts/export/export_hf.py).`)
   }
   let parsed: Record<string, unknown>
   try {

@@ -107,11 +107,11 @@ function checkInputs(names: readonly string[], bundle: Bundle, modelPath: string
   const oneHot = bundle.meta.tokenizer.kind === 'onehot'
   if (oneHot !== names.includes('onehot')) {
     throw new GroverError(oneHot
-      ? `${modelPath} has no "onehot" input (inputs: ${names.join(', ')}), but grover.json says tokenizer kind onehot. Export it with scripts/export_onehot.py.`
+      ? `${modelPath} has no "onehot" input (inputs: ${names.join(', ')}), but grover.json says tokenizer kind onehot. Export it with scripts/export/export_onehot.py.`
       : `${modelPath} takes a one-hot "onehot" input but grover.json says tokenizer kind ${bundle.meta.tokenizer.kind}: set "tokenizer": {"kind": "onehot"}.`)
   }
   if (!oneHot && !names.includes('input_ids')) {
-    throw new GroverError(`${modelPath} has no "input_ids" input (inputs: ${names.join(', ')}). Is this a token model exported by scripts/export_hf.py?`)
+    throw new GroverError(`${modelPath} has no "input_ids" input (inputs: ${names.join(', ')}). Is this a token model exported by scripts/export/export_hf.py?`)
   }
 }
 
@@ -216,7 +216,7 @@ export class ModelSession {
     const head = bundle.meta.onnx.head
     if (!head) return
     if (!this.session.outputNames.includes('last_hidden_state')) {
-      throw new GroverError(`${modelPath}: the bundle has a trained head (${head.file}) but its encoder has no "last_hidden_state" output to feed it. Re-export the base model with scripts/export_hf.py.`)
+      throw new GroverError(`${modelPath}: the bundle has a trained head (${head.file}) but its encoder has no "last_hidden_state" output to feed it. Re-export the base model with scripts/export/export_hf.py.`)
     }
     const headPath = join(bundle.dir, head.file)
     let hs: InferenceSession
@@ -234,7 +234,7 @@ export class ModelSession {
     if (this.session.outputNames.includes(name)) return name
     const fix = this.oneHot !== undefined
       ? 'One-hot models (DanQ, profile CNNs) are exported without it: use a language-model bundle for this command.'
-      : 'Re-export the bundle with its export script (scripts/export_hf.py, export_nt.py, export_hyena.py).'
+      : 'Re-export the bundle with its export script (scripts/export/export_hf.py, export_nt.py, export_hyena.py).'
     throw new GroverError(`the model has no "${name}" output (${why}); its outputs: ${this.session.outputNames.join(', ')}. ${fix}`)
   }
 

@@ -43,7 +43,7 @@ export async function attention(opts: AttentionOptions, sink: Sink): Promise<voi
   const bundle = await loadBundle(opts.model)
   const file = bundle.meta.onnx.attentions_file
   if (!file) {
-    throw new GroverError(`model "${bundle.meta.name}" has no attention graph (grover.json onnx.attentions_file). Export the bundle with attentions: scripts/export_hf.py CHECKPOINT OUT --attentions.`)
+    throw new GroverError(`model "${bundle.meta.name}" has no attention graph (grover.json onnx.attentions_file). Export the bundle with attentions: scripts/export/export_hf.py CHECKPOINT OUT --attentions.`)
   }
   const path = join(bundle.dir, file)
   try {

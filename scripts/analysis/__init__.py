@@ -1,0 +1,1 @@
+"""Baselines and checks of the models: the JASPAR PWM, mutagenesis vs JASPAR, k-mer spectra."""

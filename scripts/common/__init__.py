@@ -1,0 +1,1 @@
+"""Shared helpers of the scripts: FASTA and sequences, BPE, tokenizer JSON, safetensors, paths."""

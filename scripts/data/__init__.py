@@ -1,0 +1,1 @@
+"""Making the data sets under data/ and their splits."""

@@ -1,0 +1,1 @@
+"""Training of the shipped models (grover-mini, ctcf-lm, ctcf, prom300) and the BPE vocabulary."""
