@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Train grover's default CTCF model (models/ctcf): a one-hot CNN that grover scans fully convolutionally.
 
-  /usr/bin/python3 scripts/train/train_ctcf.py                 # the shipped model (about 25 minutes on 2 cores)
+  /usr/bin/python3 scripts/train/train_ctcf.py                 # the shipped model (about 10 minutes on 2 cores)
   /usr/bin/python3 scripts/train/train_ctcf.py --out build/ctcf-try --members 1 --epochs 4   # a quick try
 
 One command, fixed seeds, CPU only (Debian's PyTorch). Needs a built grover (`npm ci && npm run build`):
@@ -15,8 +15,8 @@ Data (data/SOURCES.md):
   auxiliary task that teaches the first layer the motif (a separate head, not exported), never reported.
   Sequences sharing a 50-mer with any validation or test sequence are left out.
 
-Model (scripts/models/onehot.py ScanCNN): Conv1d(4→64, 19 bp) + ReLU, Conv1d(64→32, 9 bp) + ReLU, all valid
-(unpadded) and stride 1 — receptive field 27 bp; per window the max and the mean of each of the 32 features
+Model (scripts/models/onehot.py ScanCNN): Conv1d(4→48, 19 bp) + ReLU, Conv1d(48→24, 7 bp) + ReLU, all valid
+(unpadded) and stride 1 — receptive field 25 bp; per window the max and the mean of each of the 24 features
 over the whole window and over its central 400 bp (128 values); a linear layer to (unbound, bound).
 Two of the first layer's filters start as JASPAR MA0139.1's log-odds (both orientations). Training:
 AdamW, warm-up and linear decay, a random strand per sequence (reverse-complement augmentation),
@@ -332,12 +332,21 @@ def grover_scores(model, data, key, tag):
         return np.array([got[n] for n in data[key][tag]["names"]])
 
 
-def ism_check(out, n=30):
-    res = subprocess.run([sys.executable, os.path.join(SCRIPTS, "analysis", "ism_vs_jaspar.py"), "--model", out, "--n", str(n)], capture_output=True, text=True)
+def ism_check(out, split="test", n=30):
+    """scripts/analysis/ism_vs_jaspar.py on the first n bound sequences of a 1-kb split (its FASTA written to build/ctcf_SPLIT)."""
+    fasta = os.path.join(ROOT, "build", f"ctcf_{split}", f"{split}.fa")
+    if not os.path.exists(fasta):
+        subprocess.run([sys.executable, os.path.join(SCRIPTS, "data", "ctcf_test_set.py"), os.path.dirname(fasta), "--split", split], check=True, stdout=subprocess.DEVNULL)
+    res = subprocess.run([sys.executable, os.path.join(SCRIPTS, "analysis", "ism_vs_jaspar.py"), "--model", out, "--n", str(n), "--fasta", fasta],
+                         capture_output=True, text=True)
     if res.returncode != 0:
         log(f"ism_vs_jaspar.py failed: {res.stderr.strip()[-300:]}")
         return None
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    out["model"] = os.path.relpath(os.path.abspath(out["model"]), ROOT)
+    rows = [json.loads(line) for line in res.stderr.splitlines() if line.startswith("{")]
+    out["misses"] = [{k: r[k] for k in ("name", "ism_stretch", "jaspar_hit", "jaspar_log_odds")} for r in rows if not r["overlap"]]
+    return out
 
 
 def main():
@@ -345,9 +354,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "models", "ctcf"))
     ap.add_argument("--members", type=int, default=1, help="networks trained with seeds 1 … N and joined into one graph")
     ap.add_argument("--epochs", type=int, default=30)
-    ap.add_argument("--filters", type=int, default=64, help="first-layer filters (19 bp)")
-    ap.add_argument("--channels", type=int, default=32, help="second-layer filters: the features pooled per window")
-    ap.add_argument("--kernel2", type=int, default=9, help="second-layer kernel (bp)")
+    ap.add_argument("--filters", type=int, default=48, help="first-layer filters (19 bp)")
+    ap.add_argument("--channels", type=int, default=24, help="second-layer filters: the features pooled per window")
+    ap.add_argument("--kernel2", type=int, default=7, help="second-layer kernel (bp)")
     ap.add_argument("--center", type=int, default=400, help="also pool over the central CENTER bp of each window (0: whole window only)")
     ap.add_argument("--hidden", type=int, default=32, help="hidden units of the head (0: a linear head)")
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -415,16 +424,18 @@ def main():
             "motif": {"file": "MA0139.1.jaspar", "id": "MA0139.1", "name": "CTCF"},
             "metrics": {k: v for k, v in ours.items() if k != "threshold"},
             "baseline": {"pwm": pwm, "pwm_central": pwm400, "deepbind_D00328.018": dbs, "deepbind_D00328.018_central": db400, "ctcf-lm": lm}}
-    checks = write_scan_bundle(model, tmp_out, meta)
+    write_scan_bundle(model, tmp_out, meta)
     shutil.copy(JASPAR, os.path.join(tmp_out, "MA0139.1.jaspar"))
     shutil.rmtree(a.out, ignore_errors=True)
     os.rename(tmp_out, a.out)
-    ism = None if a.no_ism else ism_check(a.out)
+    ism_valid = None if a.no_ism else ism_check(a.out, "valid", 60)
+    ism = None if a.no_ism else ism_check(a.out, "test", 30)
     total = (time.time() - t_start) / 60
     g = json.load(open(os.path.join(a.out, "grover.json")))
     g["provenance"]["minutes_whole_script"] = round(total, 1)
     if ism is not None:
         g["metrics"]["ism_vs_jaspar"] = ism
+        g["metrics"]["ism_vs_jaspar_valid"] = ism_valid
     with open(os.path.join(a.out, "grover.json"), "w") as fh:
         json.dump(g, fh, indent=2)
         fh.write("\n")
@@ -447,6 +458,43 @@ def motif_positions():
     return [[int(x) for x in np.percentile(pos[y == k], [10, 90])] for k in (1, 0)]
 
 
+def ism_notes(ism, valid):
+    """The mutagenesis check's misses, each with the best JASPAR log-odds in the central 400 bp (below ~10 there is
+    no real site for the model to find), the validation rate, and whether the 85% of issue 15 is reached."""
+    weak = [r for r in ism["misses"] if r["jaspar_log_odds"] < 10]
+    real = [r for r in ism["misses"] if r["jaspar_log_odds"] >= 10]
+    parts = []
+    if valid:
+        parts.append(f" On the first {valid['sequences']} bound *validation* sequences: {valid['overlaps']} ({100 * valid['rate']:.0f}%).")
+    if ism["misses"]:
+        def row(r):
+            return f"{r['name']} (JASPAR {r['jaspar_log_odds']:.1f} at {r['jaspar_hit'][0]}, the model's stretch at {r['ism_stretch'][0]})"
+        if weak:
+            parts.append(f" Of the test misses, {len(weak)} have no real JASPAR site in the central 400 bp (best log-odds below 10: "
+                         + ", ".join(f"{r['jaspar_log_odds']:.1f}" for r in weak) + ")")
+        if real:
+            parts.append(("; in" if weak else " In") + f" {len(real)} the model's strongest stretch is elsewhere although JASPAR has a site: "
+                         + "; ".join(row(r) for r in real))
+        parts.append(".")
+    reached = ism["rate"] >= 0.85
+    parts.append(f" The 85% this check is meant to reach is {'reached' if reached else 'not reached'} on the test sequences.")
+    return "".join(parts)
+
+
+def not_beaten(m, b):
+    """A sentence naming every test figure (AUROC, AUPRC, MCC on either split) where a peer is at least as good as ctcf."""
+    peers = {"pwm": "the PWM", "deepbind_D00328.018": "DeepBind", "pwm_central": "the central-400 PWM", "deepbind_D00328.018_central": "the central-400 DeepBind"}
+    out = []
+    for split, label in (("test", "1 kb"), ("test_200bp", "200 bp")):
+        for key in ("auroc", "auprc", "mcc"):
+            for peer, name in peers.items():
+                if split in b[peer] and b[peer][split][key] >= m[split][key] and not (split == "test_200bp" and peer.endswith("_central")):
+                    out.append(f"{key.upper()} on {label}: {name} {b[peer][split][key]:.3f} vs {m[split][key]:.3f}")
+    if not out:
+        return ""
+    return ("\n\nWhere a peer is not beaten: " + "; ".join(out) + " (each MCC at that model's own threshold, chosen on the 1-kb validation split).")
+
+
 def write_card(out):
     """MODEL.md from the bundle's grover.json (all numbers come from there): train_ctcf.py --card-only re-renders it."""
     g = json.load(open(os.path.join(out, "grover.json")))
@@ -466,6 +514,7 @@ def write_card(out):
     ism = m.get("ism_vs_jaspar")
     ism_line = (f"{ism['overlaps']} of {ism['sequences']} ({100 * ism['rate']:.0f}%; a randomly placed stretch: {100 * ism['chance']:.0f}%)"
                 if ism else "not measured (--no-ism)")
+    ism_more = ism_notes(ism, m.get("ism_vs_jaspar_valid")) if ism else ""
     (b10, b90), (u10, u90) = motif_positions()
     nets = f"{K} networks, each" if K > 1 else "one network:"
     joined = (" The networks are joined into one graph (grouped convolutions, logits averaged)." if K > 1 else "")
@@ -502,7 +551,7 @@ threshold chosen on the 1-kb validation split (for ctcf: P(bound) ≥ {g['thresh
 |---|---|---|---|
 {table('test_200bp', rows[:4])}
 
-(The central-{center} rows are the same as the whole sequence for 200-bp sequences.)
+(The central-{center} rows are the same as the whole sequence for 200-bp sequences.){not_beaten(m, b)}
 
 Validation (1 kb): ctcf AUROC {m['valid']['auroc']:.3f}, PWM {b['pwm']['valid']['auroc']:.3f}, DeepBind
 {b['deepbind_D00328.018']['valid']['auroc']:.3f}. DanQ (CNN + BiLSTM), trained on the 5,000-sequence source set, reached AUROC
@@ -517,11 +566,7 @@ windows are centred near the peak.{center_par}
 
 In-silico mutagenesis (`scripts/analysis/ism_vs_jaspar.py`: 30 bound test sequences, every base of the central
 400 bp changed to each other base): the model's strongest 19-bp stretch overlaps the JASPAR MA0139.1
-best hit in {ism_line}. On the first 60 bound *validation* sequences: 54 (90%). Of the
-test sequences where they differ, four have no real JASPAR site in the central 400 bp (best log-odds 2.5,
-3.7, 7.0, 7.2) and in the others the model's stretch is another CTCF-like site (e.g. bound_41: log-odds
-12.5 at 645 where JASPAR's best, 13.9, is at 583) or the model scores the sequence unbound (bound_139,
-P = 0.04). The 85% this check was meant to reach is not reached on the test sequences.
+best hit in {ism_line}.{ism_more}
 
 ## What it is
 
@@ -555,8 +600,8 @@ P = 0.04). The 85% this check was meant to reach is not reached on the test sequ
 - **Motif**: the bundle carries JASPAR MA0139.1 (`MA0139.1.jaspar`, CC BY 4.0), named in grover.json.
 - **Reproduce**: `/usr/bin/python3 scripts/train/train_ctcf.py` (fixed seeds; needs a built grover).
 - **Speed** (`bench/RESULTS.md`, 2 CPU cores): 1 Mb in 2.9 s with `grover predict` (fully
-  convolutional; 5.8× PyTorch tiling the same windows); the whole human genome projects to ~94 minutes.
-  The 48 → 24-filter variant below has half the compute at validation AUROC 0.951.
+  convolutional; 6.3× PyTorch tiling the same windows); the whole human genome projects to ~61 minutes
+  (the previous 64 → 32-filter default: ~94).
 - **Licence**: MIT for the weights; the data's terms are in `data/SOURCES.md`.
 
 ## What it is not
@@ -583,15 +628,24 @@ schedule and seed; a rerun with the flags shown gives numbers within noise of th
 | central 400 bp, 128 → 64 filters | `--hidden 0 --filters 128 --channels 64` | 0.948 |
 | central 500 bp, hidden layer of 32 | `--center 500` | 0.950 |
 | second kernel 5 bp, hidden layer of 32 | `--kernel2 5` | 0.944 |
-| 48 → 24 filters, second kernel 7 bp (half the compute) | `--filters 48 --channels 24 --kernel2 7` | 0.951 |
-| central 400 bp, hidden layer of 32, motif task weight 0.5 | `--aux-weight 0.5` | 0.958; with this script 0.954 (2 threads: 0.952; seed 2: 0.949) |
-| the two JASPAR filters kept fixed | `--freeze-jaspar` | 0.956 (this script) |
-| **motif task weight 1 (this recipe)** | (defaults) | **0.957** (this script) |
+| 48 → 24 filters, second kernel 7 bp (half the compute), exploratory version | `--filters 48 --channels 24 --kernel2 7` | 0.951 |
+| 64 → 32 filters, kernel 9: central 400 bp, hidden layer of 32, motif task weight 0.5 | `--filters 64 --channels 32 --kernel2 9 --aux-weight 0.5` | 0.958; with this script 0.954 (2 threads: 0.952; seed 2: 0.949) |
+| the same with the two JASPAR filters kept fixed | `--filters 64 --channels 32 --kernel2 9 --freeze-jaspar` | 0.956 (this script) |
+| 64 → 32 filters, kernel 9, motif task weight 1 (the default until 2026-12-02) | `--filters 64 --channels 32 --kernel2 9` | 0.957 (this script) |
+| + the motif-site prior, weight 0.3 / 1 / 3 | `--filters 64 --channels 32 --kernel2 9 --site-prior W` | 0.951 / 0.948 / 0.941 |
+| 48 → 24 filters, kernel 7 + the motif-site prior, weight 1 | `--site-prior 1` | 0.943 |
+| **48 → 24 filters, kernel 7, motif task weight 1 (this recipe)** | (defaults) | **0.950** |
 
-The validation AUROC chose among the last three. The mutagenesis check on the first 60 *validation*
-bound sequences: 54/60 for this recipe, 55/60 for weight 0.5 (2 threads), 51/60 with fixed JASPAR
-filters. Training is bit-reproducible with `--threads 1` (the default); more threads sum in another
-order and give a slightly different network (weight 0.5: 0.952 with 2 threads, 0.954 with 1).
+The mutagenesis check on the first 60 bound *validation* sequences decided among the last seven, because
+the 85% target was what the previous default missed (22/30 on test): 54/60 for the previous default (and
+55/60 for weight 0.5, 51/60 with fixed JASPAR filters); 53, 55 and 55/60 with the site prior at weight
+0.3, 1 and 3; 55/60 for the 48 → 24 trunk with and without it. On a tie the cheaper trunk (half the
+convolutions, for the genome-scan time), then the higher validation AUROC, won: this recipe. Test
+numbers were computed once, for it. The motif-site prior (`--site-prior W`: scrambling a bound training
+sequence's best JASPAR hit must lower its score more than scrambling its second-best hit or a random
+stretch) cost validation AUROC and did not raise the validation mutagenesis rate, so it is off.
+Training is bit-reproducible with `--threads 1` (the default); more threads sum in another order and
+give a slightly different network (weight 0.5: 0.952 with 2 threads, 0.954 with 1).
 
 The previous default, `ctcf-lm` (a 3-layer BPE transformer, `scripts/train/train_lm.py`), stays available as
 `--model ctcf-lm`; its card says why it learnt composition, not the motif.
