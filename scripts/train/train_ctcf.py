@@ -600,7 +600,7 @@ best hit in {ism_line}.{ism_more}
 - **Motif**: the bundle carries JASPAR MA0139.1 (`MA0139.1.jaspar`, CC BY 4.0), named in grover.json.
 - **Reproduce**: `/usr/bin/python3 scripts/train/train_ctcf.py` (fixed seeds; needs a built grover).
 - **Speed** (`bench/RESULTS.md`, 2 CPU cores): 1 Mb in 2.9 s with `grover predict` (fully
-  convolutional; 6.3× PyTorch tiling the same windows); the whole human genome projects to ~61 minutes
+  convolutional; 6.3× PyTorch tiling the same windows); the whole human genome projects to ~59 minutes
   (the previous 64 → 32-filter default: ~94).
 - **Licence**: MIT for the weights; the data's terms are in `data/SOURCES.md`.
 

@@ -197,14 +197,13 @@ export async function scoreScanBatch(
 /**
  * Per-channel pooling of a feature row [channels × positions] for windows given as [first feature
  * position, window length in bp]: each PoolSpec over the window's positions, or over its central `center`
- * bp (positions whose receptive field lies inside them; the whole window when it is not longer). Max with
- * van Herk / Gil-Werman's block maxima (3 comparisons per position whatever the window length), mean with
- * float64 prefix sums, so the cost barely depends on how many windows overlap. Results go to
- * out[at + j·step + (spec index)·channels + channel].
+ * bp (positions whose receptive field lies inside them; the whole window when it is not longer). Max over
+ * the maxima of aligned blocks of BLOCK positions plus the loose ends (at most 2·BLOCK + n/BLOCK
+ * comparisons per window, exact), mean with float64 prefix sums, so the cost barely depends on how many
+ * windows overlap. Results go to out[at + j·step + (spec index)·channels + channel].
  */
 export class WindowPool {
-  private g = new Float32Array(0)
-  private h = new Float32Array(0)
+  private blocks = new Float32Array(0)
   private sums = new Float64Array(0)
 
   constructor(private readonly pooling: PoolSpec[], private readonly channels: number, private readonly receptiveField: number) {}
@@ -217,26 +216,17 @@ export class WindowPool {
   }
 
   run(row: Float32Array, P: number, windows: Array<[number, number]>, out: Float32Array, at: number, step: number): void {
-    if (this.g.length < P) {
-      this.g = new Float32Array(P)
-      this.h = new Float32Array(P)
-      this.sums = new Float64Array(P + 1)
-    }
+    const nb = Math.ceil(P / BLOCK)
+    if (this.blocks.length < nb) this.blocks = new Float32Array(nb)
+    if (this.sums.length < P + 1) this.sums = new Float64Array(P + 1)
     const C = this.channels
     const spans = this.pooling.map((spec) => windows.map(([first, length]) => this.span(spec, first, length)))
-    const groups = spans.map((sp) => {
-      const byCount = new Map<number, number[]>()
-      sp.forEach(([, n], j) => {
-        const l = byCount.get(n)
-        if (l) l.push(j)
-        else byCount.set(n, [j])
-      })
-      return byCount
-    })
     const anyMean = this.pooling.some((p) => p.op === 'mean')
+    const anyMax = this.pooling.some((p) => p.op === 'max')
     for (let c = 0; c < C; c++) {
       const f = row.subarray(c * P, (c + 1) * P)
       if (anyMean) prefixSums(f, P, this.sums)
+      if (anyMax) blockMaxima(f, P, this.blocks)
       for (let pi = 0; pi < this.pooling.length; pi++) {
         const o = at + pi * C + c
         const sp = spans[pi]!
@@ -248,23 +238,39 @@ export class WindowPool {
           }
           continue
         }
-        for (const [n, js] of groups[pi]!) {
-          if (js.length * n <= 2 * P) {
-            for (const j of js) out[o + j * step] = rangeMax(f, sp[j]![0], n)
-            continue
-          }
-          blockMaxima(f, P, n, this.g, this.h)
-          const {g, h} = this
-          for (const j of js) {
-            const from = sp[j]![0]
-            const a = h[from]!
-            const b = g[from + n - 1]!
-            out[o + j * step] = a > b ? a : b
-          }
-        }
+        for (let j = 0; j < sp.length; j++) out[o + j * step] = rangeMax(f, this.blocks, sp[j]![0], sp[j]![1])
       }
     }
   }
+}
+
+/** Positions per block of the max pooling's block maxima. */
+const BLOCK = 16
+
+/** m[q] = max of f over block q, [q·BLOCK, min(P, (q + 1)·BLOCK)). */
+function blockMaxima(f: Float32Array, P: number, m: Float32Array): void {
+  for (let q = 0, s0 = 0; s0 < P; q++, s0 += BLOCK) {
+    const e0 = s0 + BLOCK < P ? s0 + BLOCK : P
+    let v = -Infinity
+    for (let p = s0; p < e0; p++) if (f[p]! > v) v = f[p]!
+    m[q] = v
+  }
+}
+
+/** max of f over [from, from + n): the whole blocks inside it from their maxima, the ends base by base. */
+function rangeMax(f: Float32Array, blocks: Float32Array, from: number, n: number): number {
+  const e = from + n
+  const q0 = Math.ceil(from / BLOCK)
+  const q1 = Math.floor(e / BLOCK) // whole blocks q0 … q1 − 1
+  let m = -Infinity
+  if (q0 >= q1) {
+    for (let p = from; p < e; p++) if (f[p]! > m) m = f[p]!
+    return m
+  }
+  for (let p = from, h = q0 * BLOCK; p < h; p++) if (f[p]! > m) m = f[p]!
+  for (let q = q0; q < q1; q++) if (blocks[q]! > m) m = blocks[q]!
+  for (let p = q1 * BLOCK; p < e; p++) if (f[p]! > m) m = f[p]!
+  return m
 }
 
 /** s[p] = f[0] + … + f[p − 1] in float64. */
@@ -274,36 +280,5 @@ function prefixSums(f: Float32Array, P: number, s: Float64Array): void {
   for (let p = 0; p < P; p++) {
     acc += f[p]!
     s[p + 1] = acc
-  }
-}
-
-function rangeMax(f: Float32Array, from: number, n: number): number {
-  let m = -Infinity
-  for (let p = from, e = from + n; p < e; p++) {
-    const v = f[p]!
-    if (v > m) m = v
-  }
-  return m
-}
-
-/**
- * van Herk / Gil-Werman: in blocks of n positions, g[p] = max from the block's start to p and h[p] = max
- * from p to the block's end; the max over [a, a + n) is then max(h[a], g[a + n − 1]).
- */
-function blockMaxima(f: Float32Array, P: number, n: number, g: Float32Array, h: Float32Array): void {
-  for (let s0 = 0; s0 < P; s0 += n) {
-    const e0 = s0 + n < P ? s0 + n : P
-    let m = -Infinity
-    for (let p = s0; p < e0; p++) {
-      const v = f[p]!
-      if (v > m) m = v
-      g[p] = m
-    }
-    m = -Infinity
-    for (let p = e0 - 1; p >= s0; p--) {
-      const v = f[p]!
-      if (v > m) m = v
-      h[p] = m
-    }
   }
 }
