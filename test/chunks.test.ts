@@ -19,7 +19,7 @@ import {ROOT, rng, tmp} from './helpers/util.js'
 const SCAN = join(ROOT, 'test', 'fixtures', 'tiny-scan')
 const CTCF = join(ROOT, 'models', 'ctcf')
 
-describe('window pooling (van Herk max, prefix-sum mean)', () => {
+describe('window pooling (block-maxima max, prefix-sum mean)', () => {
   it('equals the direct max and mean of every window, whatever the window length and spacing', () => {
     fc.assert(fc.property(fc.integer({min: 1, max: 300}), fc.integer({min: 1, max: 4}), fc.integer({min: 1, max: 60}), fc.integer({min: 0, max: 10_000}),
       (P, C, nSpans, seed) => {
