@@ -15,7 +15,7 @@ from sklearn.metrics import average_precision_score, matthews_corrcoef, roc_auc_
 
 import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: its packages (common, models, export, ...)
-from data.ctcf_split import load_sets
+from data.ctcf_split import load_sets, load_split
 from common.paths import DATA
 
 
@@ -75,14 +75,14 @@ def main():
     ap.add_argument("--jaspar", default=os.path.join(DATA, "MA0139.1.jaspar"))
     args = ap.parse_args()
     names, seqs, labels = load_sets(os.path.join(DATA, "ctcf"))
-    split = dict(line.split("\t")[0::2] for line in open(args.split).read().split("\n")[1:] if line)
+    split = load_split(args.split)
     lo = read_jaspar(args.jaspar)
     out = {}
     by = {}
     for name, seq, y in zip(names, seqs, labels):
-        by.setdefault(split[name.split()[0]].strip(), ([], []))
-        by[split[name].strip()][0].append(y)
-        by[split[name].strip()][1].append(best_score(seq, lo))
+        part = by.setdefault(split[name], ([], []))
+        part[0].append(y)
+        part[1].append(best_score(seq, lo))
     t = best_mcc_threshold(*by["valid"])
     for tag in ("valid", "test"):
         out[tag] = metrics(*by[tag], t)

@@ -13,7 +13,7 @@ import os
 
 import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: its packages (common, models, export, ...)
-from data.ctcf_split import load_sets
+from data.ctcf_split import load_sets, load_split
 from common.paths import DATA
 
 CTCF = os.path.join(DATA, "ctcf")
@@ -24,12 +24,7 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("--split", default="test", choices=["train", "valid", "test"])
     args = ap.parse_args()
-    split = {}
-    with open(os.path.join(CTCF, "split.tsv")) as fh:
-        next(fh)
-        for line in fh:
-            n, _, s = line.rstrip("\n").split("\t")
-            split[n] = s
+    split = load_split(os.path.join(CTCF, "split.tsv"))
     names, seqs, labels = load_sets(CTCF)
     os.makedirs(args.outdir, exist_ok=True)
     fa = os.path.join(args.outdir, f"{args.split}.fa")

@@ -8,7 +8,7 @@ import torch
 
 from common.dna import read_fasta
 from common.paths import DATA, ROOT
-from data.ctcf_split import load_sets
+from data.ctcf_split import load_sets, load_split
 from models.bert import BertConfig, BertForSequenceClassification, init_weights
 
 DEFAULT_WORK = os.path.join(ROOT, "build", "train")  # the vocabulary, checkpoints and logs of scripts/train/train_lm.py
@@ -43,12 +43,7 @@ def log(*a):
 
 def ctcf_data():
     names, seqs, labels = load_sets(os.path.join(DATA, "ctcf"))
-    split = {}
-    with open(os.path.join(DATA, "ctcf", "split.tsv")) as fh:
-        next(fh)
-        for line in fh:
-            n, _, s = line.rstrip("\n").split("\t")
-            split[n] = s
+    split = load_split(os.path.join(DATA, "ctcf", "split.tsv"))
     out = {"train": [], "valid": [], "test": []}
     for n, s, y in zip(names, seqs, labels):
         out[split[n]].append((s, y))
