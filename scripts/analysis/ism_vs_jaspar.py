@@ -5,8 +5,8 @@
 stretch. Prints per-sequence rows and the overlap rate next to the rate a randomly placed 19-bp stretch
 would reach (chance).
 
-Usage: /usr/bin/python3 scripts/analysis/ism_vs_jaspar.py [--n 30] [--from 300 --to 700] [--model ctcf]
-Needs a built grover; writes build/ctcf_test/test.fa (scripts/data/ctcf_test_set.py) when it is missing.
+Usage: /usr/bin/python3 scripts/analysis/ism_vs_jaspar.py [--n 30] [--split test|valid] [--from 300 --to 700] [--model ctcf]
+Needs a built grover; writes build/ctcf_SPLIT/SPLIT.fa (scripts/data/ctcf_test_set.py) when it is missing.
 """
 import argparse
 import json
@@ -18,22 +18,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # scripts/: its packages (common, models, export, ...)
 from common.dna import read_fasta
-from analysis.pwm_baseline import read_jaspar
+from analysis.pwm_baseline import placement_scores, read_jaspar
 from common.paths import ROOT, SCRIPTS
 
-
-
-def pwm_scores(seq, lo):
-    lut = np.full(256, 4, dtype=np.int64)
-    for i, b in enumerate(b"ACGT"):
-        lut[b] = i
-    x = lut[np.frombuffer(seq.encode(), dtype=np.uint8)]
-    L = lo.shape[1]
-    lo5 = np.vstack([lo, lo.min(axis=0)])
-    rc5 = np.vstack([lo[::-1, ::-1], lo.min(axis=0)[::-1]])
-    w = np.lib.stride_tricks.sliding_window_view(x, L)
-    c = np.arange(L)
-    return np.maximum(lo5[w, c].sum(axis=1), rc5[w, c].sum(axis=1))
 
 
 def main():
@@ -42,10 +29,14 @@ def main():
     ap.add_argument("--from", dest="lo", type=int, default=300, help="0-based start of the mutated stretch in each 1-kb sequence")
     ap.add_argument("--to", dest="hi", type=int, default=700)
     ap.add_argument("--model", default="ctcf")
-    ap.add_argument("--fasta", default=os.path.join(ROOT, "build", "ctcf_test", "test.fa"))
+    ap.add_argument("--split", default="test", choices=["test", "valid"], help="the 1-kb split whose bound sequences are checked")
+    ap.add_argument("--fasta", help="the split's FASTA (default build/ctcf_SPLIT/SPLIT.fa, written by scripts/data/ctcf_test_set.py when missing)")
     args = ap.parse_args()
-    if not os.path.exists(args.fasta):
-        subprocess.run([sys.executable, os.path.join(SCRIPTS, "data", "ctcf_test_set.py"), os.path.dirname(args.fasta)], check=True, stdout=subprocess.DEVNULL)
+    if args.fasta is None:
+        args.fasta = os.path.join(ROOT, "build", f"ctcf_{args.split}", f"{args.split}.fa")
+        if not os.path.exists(args.fasta):
+            subprocess.run([sys.executable, os.path.join(SCRIPTS, "data", "ctcf_test_set.py"), os.path.dirname(args.fasta), "--split", args.split],
+                           check=True, stdout=subprocess.DEVNULL)
     lo = read_jaspar(os.path.join(ROOT, "data", "MA0139.1.jaspar"))
     W = lo.shape[1]
     seqs = [(n, s) for n, s in read_fasta(args.fasta) if n.startswith("bound_")][: args.n]
@@ -62,7 +53,7 @@ def main():
         imp = np.array([-np.mean(delta[p]) for p in pos])
         sums = np.convolve(imp, np.ones(W), mode="valid")
         s0 = pos[int(np.argmax(sums))]
-        sc = pwm_scores(seq, lo)[args.lo: args.hi - W + 1]
+        sc = placement_scores(seq, lo)[args.lo: args.hi - W + 1]
         h0 = args.lo + int(np.argmax(sc))
         overlap = s0 < h0 + W and h0 < s0 + W
         hits += overlap

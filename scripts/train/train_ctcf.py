@@ -333,11 +333,8 @@ def grover_scores(model, data, key, tag):
 
 
 def ism_check(out, split="test", n=30):
-    """scripts/analysis/ism_vs_jaspar.py on the first n bound sequences of a 1-kb split (its FASTA written to build/ctcf_SPLIT)."""
-    fasta = os.path.join(ROOT, "build", f"ctcf_{split}", f"{split}.fa")
-    if not os.path.exists(fasta):
-        subprocess.run([sys.executable, os.path.join(SCRIPTS, "data", "ctcf_test_set.py"), os.path.dirname(fasta), "--split", split], check=True, stdout=subprocess.DEVNULL)
-    res = subprocess.run([sys.executable, os.path.join(SCRIPTS, "analysis", "ism_vs_jaspar.py"), "--model", out, "--n", str(n), "--fasta", fasta],
+    """scripts/analysis/ism_vs_jaspar.py on the first n bound sequences of a 1-kb split, with the misses."""
+    res = subprocess.run([sys.executable, os.path.join(SCRIPTS, "analysis", "ism_vs_jaspar.py"), "--model", out, "--n", str(n), "--split", split],
                          capture_output=True, text=True)
     if res.returncode != 0:
         log(f"ism_vs_jaspar.py failed: {res.stderr.strip()[-300:]}")
