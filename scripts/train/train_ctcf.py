@@ -136,6 +136,15 @@ def probs(model, seqs, batch=64):
     return torch.cat(out).numpy()
 
 
+def central_span(n, center):
+    """[a, b) of the central CENTER bp of a sequence of n bp, as the model's central pooling takes it; all of it when
+    it is not longer than CENTER (or CENTER is 0)."""
+    if not center or n <= center:
+        return 0, n
+    a = (n - center) // 2
+    return a, a + center
+
+
 def site_targets(part, lo, center, min_log_odds):
     """For each bound sequence of a training set: (start of its best JASPAR hit, start of the best hit that does not
     overlap it or None), both in the central CENTER bp (the whole of a shorter sequence), when the best hit has
@@ -143,7 +152,7 @@ def site_targets(part, lo, center, min_log_odds):
     L = lo.shape[1]
     out = []
     for s, y in zip(part["seqs"], part["y"]):
-        a0, b0 = ((len(s) - center) // 2, (len(s) - center) // 2 + center) if center and len(s) > center else (0, len(s))
+        a0, b0 = central_span(len(s), center)
         sc = placement_scores(s[a0:b0], lo)
         if not y or len(sc) == 0 or sc.max() < min_log_odds:
             out.append(None)
@@ -296,10 +305,8 @@ def join_members(members):
 
 # ---------------------------------------------------------------- metrics and peers
 def central(seq, center):
-    if len(seq) <= center:
-        return seq
-    a = (len(seq) - center) // 2
-    return seq[a:a + center]
+    a, b = central_span(len(seq), center)
+    return seq[a:b]
 
 
 def score_all(data, fn):
